@@ -1,0 +1,70 @@
+// Test helpers: build one-node graphs through the registry, run them, seeded random tensors, error metrics.
+
+import { GraphBuilder } from '../compiler/ir/builder.js';
+import { Graph, type Attrs, type TensorType } from '../compiler/ir/graph.js';
+import { Tensor } from '../compiler/ir/tensor.js';
+import type { DType } from '../compiler/ir/dtype.js';
+import { interpret } from '../compiler/interpreter.js';
+import '../compiler/ops/index.js';
+
+/**
+ * Runs one op through the builder (type rule at construction, folding off) and the interpreter (types checked
+ * against the results). Inputs given as Tensors become graph inputs with their static shapes; `null` is an
+ * absent optional operand; `{ constant: Tensor }` is a constant operand.
+ */
+export function runOp(
+  op: string,
+  inputs: (Tensor | null | { constant: Tensor })[],
+  attrs: Attrs = {},
+  options: { numOutputs?: number; symbolicInputs?: TensorType[] } = {},
+): { outputs: Tensor[]; types: TensorType[] } {
+  const graph = new Graph('test');
+  const b = new GraphBuilder(graph, { fold: false });
+  const feeds: Record<string, Tensor> = {};
+  const values = inputs.map((t, i) => {
+    if (t === null) return undefined;
+    if (!(t instanceof Tensor)) return b.constant(t.constant, `c${i}`);
+    const type = options.symbolicInputs?.[i] ?? { dtype: t.dtype, shape: [...t.shape] };
+    feeds[`x${i}`] = t;
+    return graph.addInput(`x${i}`, type);
+  });
+  const outs = b.add(op, values, attrs, { name: `test_${op}`, numOutputs: options.numOutputs });
+  graph.outputs = outs;
+  const results = interpret(graph, feeds);
+  return { outputs: outs.map((v) => results[v.name]!), types: outs.map((v) => v.type) };
+}
+
+/** Deterministic pseudo-random generator (mulberry32). */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** A tensor of uniform values in [lo, hi) (integers for integer dtypes). */
+export function randomTensor(dtype: DType, shape: number[], seed = 1, lo = -1, hi = 1): Tensor {
+  const r = rng(seed);
+  const n = shape.reduce((a, b) => a * b, 1);
+  const values = Array.from({ length: n }, () => lo + (hi - lo) * r());
+  return Tensor.fromNumbers(dtype, shape, dtype === 'f32' || dtype === 'f64' || dtype === 'f16' ? values : values.map(Math.floor));
+}
+
+/** Relative L2 error ||a - b|| / ||b||. */
+export function relL2(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) throw new Error(`length mismatch: ${a.length} vs ${b.length}`);
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < a.length; i++) {
+    const d = Number(a[i]) - Number(b[i]);
+    num += d * d;
+    den += Number(b[i]) * Number(b[i]);
+  }
+  return den === 0 ? Math.sqrt(num) : Math.sqrt(num / den);
+}
+
+export const t = (dtype: DType, shape: number[], values: number[]): Tensor => Tensor.fromNumbers(dtype, shape, values);

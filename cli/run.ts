@@ -1,0 +1,143 @@
+// `xfc run`: runs a model on .npy inputs with a chosen backend and writes one .npy per output.
+
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Command } from 'commander';
+import { CompileError } from '../compiler/diagnostics.js';
+import { importOnnxFile } from '../compiler/onnx/import.js';
+import { interpret } from '../compiler/interpreter.js';
+import { parseNpy, encodeNpy } from '../compiler/io/npy.js';
+import { Tensor } from '../compiler/ir/tensor.js';
+import { dtypeInfo } from '../compiler/ir/dtype.js';
+import type { Value } from '../compiler/ir/graph.js';
+import { shapeToString } from '../compiler/ir/dim.js';
+import { type Io, UsageError } from './io.js';
+
+const BACKENDS = ['interpreter'] as const;
+
+interface RunOptions {
+  input: string[];
+  backend: string;
+  outputDir?: string;
+}
+
+export function runCommand(program: Command, io: Io): void {
+  program
+    .command('run')
+    .description('run a model on NumPy .npy inputs and write one NAME.npy per output')
+    .argument('<model>', 'an ONNX model file')
+    .option('-i, --input <name=file.npy>', 'an input tensor (repeat for each graph input)', collect, [])
+    .option('-b, --backend <backend>', `where to run: ${BACKENDS.join(', ')}`, 'interpreter')
+    .option('-o, --output-dir <dir>', 'write NAME.npy for every output into this folder')
+    .addHelpText('after', '\nExample:\n  xfc run examples/tiny-bert.onnx -i input_ids=examples/input_ids.npy \\\n      -i attention_mask=examples/attention_mask.npy -o out/\n')
+    .action((model: string, options: RunOptions) => runModel(model, options, io));
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+function runModel(modelPath: string, options: RunOptions, io: Io): void {
+  if (!(BACKENDS as readonly string[]).includes(options.backend)) {
+    throw new UsageError(`unknown backend '${options.backend}' (available: ${BACKENDS.join(', ')})`);
+  }
+  const { graph } = importOnnxFile(modelPath);
+  const feeds = readFeeds(options.input, graph.inputs);
+  const started = performance.now();
+  const outputs = interpret(graph, feeds, { checkTypes: false });
+  const elapsed = performance.now() - started;
+
+  const lines = [`ran ${path.basename(modelPath)} with the ${options.backend} backend in ${elapsed.toFixed(1)} ms`];
+  for (const [name, t] of Object.entries(outputs)) lines.push(`  ${name}: ${t.dtype}${shapeToString(t.shape)}  ${stats(t)}`);
+  if (options.outputDir) {
+    writeOutputs(options.outputDir, outputs);
+    lines.push(`wrote ${Object.keys(outputs).length} file(s) to ${options.outputDir}`);
+  }
+  io.out(`${lines.join('\n')}\n`);
+}
+
+/** Reads `name=file.npy` pairs, checking names and converting compatible dtypes; all problems reported at once. */
+function readFeeds(specs: string[], inputs: readonly Value[]): Record<string, Tensor> {
+  const feeds: Record<string, Tensor> = {};
+  const problems: string[] = [];
+  for (const spec of specs) {
+    const eq = spec.indexOf('=');
+    if (eq <= 0) {
+      problems.push(`--input '${spec}' must be NAME=FILE.npy`);
+      continue;
+    }
+    const name = spec.slice(0, eq);
+    const file = spec.slice(eq + 1);
+    const target = inputs.find((v) => v.name === name);
+    if (!target) {
+      problems.push(`the model has no input '${name}' (inputs: ${inputs.map((v) => v.name).join(', ')})`);
+      continue;
+    }
+    let t: Tensor;
+    try {
+      t = parseNpy(fs.readFileSync(file));
+    } catch (e) {
+      problems.push(`'${file}': ${(e as Error).message.replace(/^ENOENT: /, '')}`);
+      continue;
+    }
+    const converted = convertDtype(t, target.type.dtype);
+    if (!converted) {
+      problems.push(`input '${name}': the model takes ${target.type.dtype}, '${file}' holds ${t.dtype}, which does not convert losslessly`);
+      continue;
+    }
+    feeds[name] = converted;
+  }
+  for (const v of inputs) {
+    if (!(v.name in feeds) && !specs.some((s) => s.startsWith(`${v.name}=`))) {
+      problems.push(`no --input given for '${v.name}' (${v.type.dtype}${shapeToString(v.type.shape)})`);
+    }
+  }
+  if (problems.length > 0) throw new UsageError(problems.join('\n       '));
+  return feeds;
+}
+
+/** Converts between dtypes of the same kind (ints of any width to ints, floats to floats, bool to bool). */
+function convertDtype(t: Tensor, dtype: Tensor['dtype']): Tensor | undefined {
+  if (t.dtype === dtype) return t;
+  const from = dtypeInfo(t.dtype).kind;
+  const to = dtypeInfo(dtype).kind;
+  const intLike = (k: string) => k === 'int' || k === 'uint';
+  if ((intLike(from) && intLike(to)) || (from === 'float' && to === 'float') || (from === 'bool' && intLike(to))) {
+    return Tensor.fromNumbers(dtype, t.shape, t.toFloat64());
+  }
+  return undefined;
+}
+
+function stats(t: Tensor): string {
+  if (t.size === 0) return '(empty)';
+  const v = t.toFloat64();
+  let min = Infinity;
+  let max = -Infinity;
+  let sum = 0;
+  for (const x of v) {
+    if (x < min) min = x;
+    if (x > max) max = x;
+    sum += x;
+  }
+  const f = (x: number) => (Number.isInteger(x) ? String(x) : x.toPrecision(5));
+  return `min ${f(min)}  max ${f(max)}  mean ${f(sum / v.length)}`;
+}
+
+/** Writes every output next to each other atomically: all files land, or none (temporary names, then renames). */
+function writeOutputs(dir: string, outputs: Record<string, Tensor>): void {
+  fs.mkdirSync(dir, { recursive: true });
+  const staged: [string, string][] = [];
+  try {
+    for (const [name, t] of Object.entries(outputs)) {
+      const safe = name.replace(/[^A-Za-z0-9_.-]/g, '_');
+      const final = path.join(dir, `${safe}.npy`);
+      const tmp = `${final}.tmp-${process.pid}`;
+      fs.writeFileSync(tmp, encodeNpy(t.dtype === 'bf16' ? Tensor.fromNumbers('f32', t.shape, t.toFloat64()) : t));
+      staged.push([tmp, final]);
+    }
+    for (const [tmp, final] of staged) fs.renameSync(tmp, final);
+  } catch (e) {
+    for (const [tmp] of staged) fs.rmSync(tmp, { force: true });
+    throw e instanceof CompileError ? e : new UsageError(`cannot write outputs to '${dir}': ${(e as Error).message}`);
+  }
+}

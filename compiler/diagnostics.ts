@@ -41,6 +41,10 @@ export const messages = {
   runInput: { code: 'XFC0050', text: "input '{input}': {detail}" },
   npyError: { code: 'XFC0051', text: "'{file}': {detail}" },
   evalError: { code: 'XFC0060', text: "{op} node '{node}': {detail}" },
+  irParse: { code: 'XFC0090', text: 'IR text {line}:{column}: {detail}' },
+  useBeforeDef: { code: 'XFC0091', text: "{op} node '{node}': operand '{value}' is used before the node that computes it ({producer})" },
+  typeMismatch: { code: 'XFC0092', text: "{op} node '{node}': result '{value}' is stored as {stored}, but the type rule infers {inferred}" },
+  irInvariant: { code: 'XFC0093', text: '{detail}' },
 } as const satisfies Record<string, Message>;
 
 export type MessageId = keyof typeof messages;

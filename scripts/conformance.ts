@@ -42,6 +42,8 @@ console.log('| result      | tests |');
 console.log('|-------------|------:|');
 for (const s of ['passed', 'failed', 'unsupported'] as const) console.log(`| ${s.padEnd(11)} | ${String(count(s)).padStart(5)} |`);
 console.log(`| total       | ${String(outcomes.length).padStart(5)} |`);
+const pinned = outcomes.filter((o) => o.status === 'passed' && o.pinned).length;
+if (pinned > 0) console.log(`\n${pinned} of the passed tests feed shape operands (axes, starts, split, ...) as graph inputs; they ran with those inputs pinned to the test data, as an ahead-of-time compile of that model would.`);
 const top = [...missing].sort((a, b) => b[1] - a[1]).slice(0, 25);
 if (top.length > 0) console.log(`\nmost-needed unsupported ops: ${top.map(([op, n]) => `${op} (${n})`).join(', ')}`);
 if (jsonOut) fs.writeFileSync(jsonOut, JSON.stringify(outcomes, null, 2));

@@ -44,7 +44,8 @@ export function parseNpy(bytes: Uint8Array): Tensor {
   if (bytes.length - dataStart < byteLength) {
     throw new Error(`truncated data: shape (${shape.join(', ')}) of ${descr} needs ${byteLength} bytes, the file has ${bytes.length - dataStart}`);
   }
-  const copy = bytes.slice(dataStart, dataStart + byteLength);
+  // A fresh, aligned copy: Node's Buffer#slice is a view into pooled memory, so copy explicitly.
+  const copy = new Uint8Array(bytes.subarray(dataStart, dataStart + byteLength));
   if (bigEndian && info.bytes > 1) {
     for (let i = 0; i < copy.length; i += info.bytes) copy.subarray(i, i + info.bytes).reverse();
   }

@@ -1,7 +1,7 @@
 // Builds nodes through the registry: attributes resolved, the type rule run at construction, constants folded.
 
 import { CompileError, Diagnostic, shapeError } from '../diagnostics.js';
-import { type OpDef, type InferContext, type EvalContext, arity, getOp, resolveAttrs } from '../ops/registry.js';
+import { type OpDef, type InferContext, type EvalContext, arityProblem, getOp, resolveAttrs } from '../ops/registry.js';
 import { type Dim, isStaticDim } from './dim.js';
 import { type Attrs, type ConstantData, Graph, Node, type TensorType, Value, materialize } from './graph.js';
 import { Tensor, shapeSize } from './tensor.js';
@@ -120,12 +120,9 @@ export class GraphBuilder {
     if (!def) {
       throw CompileError.of('unsupportedOp', { op, node: name, domain: domain || 'ai.onnx', version: '-' });
     }
-    const [min, max] = arity(def.inputs);
     while (inputs.length > 0 && inputs[inputs.length - 1] === undefined) inputs = inputs.slice(0, -1);
-    if (inputs.length < min || inputs.length > max) {
-      const expected = max === Infinity ? `at least ${min}` : min === max ? `${min}` : `${min} to ${max}`;
-      throw CompileError.of('arityError', { op, node: name, detail: `expects ${expected} operands, got ${inputs.length}` });
-    }
+    const arityDetail = arityProblem(def.inputs, inputs.length);
+    if (arityDetail) throw CompileError.of('arityError', { op, node: name, detail: arityDetail });
     const { attrs: resolved, errors } = resolveAttrs(def, attrs);
     if (errors.length > 0) {
       throw new CompileError(errors.map((detail) => new Diagnostic('attrError', { op, node: name, detail })));

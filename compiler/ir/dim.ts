@@ -97,7 +97,7 @@ export function dimEq(a: Dim, b: Dim): boolean {
 }
 
 export function dimAdd(a: Dim, b: Dim): Dim {
-  if (typeof a === 'number' && typeof b === 'number') return a + b;
+  if (typeof a === 'number' && typeof b === 'number') return a + b + 0; // + 0: never -0
   const p = polyOf(a);
   for (const [k, c] of polyOf(b)) addTerm(p, k, c);
   return polyToDim(p);
@@ -108,7 +108,7 @@ export function dimSub(a: Dim, b: Dim): Dim {
 }
 
 export function dimMul(a: Dim, b: Dim): Dim {
-  if (typeof a === 'number' && typeof b === 'number') return a * b;
+  if (typeof a === 'number' && typeof b === 'number') return a * b + 0;
   const out: Poly = new Map();
   for (const [ka, ca] of polyOf(a)) {
     for (const [kb, cb] of polyOf(b)) {
@@ -121,9 +121,10 @@ export function dimMul(a: Dim, b: Dim): Dim {
 
 /** Exact division a / b, or undefined when the quotient is not a polynomial with integer coefficients. */
 export function dimDiv(a: Dim, b: Dim): Dim | undefined {
+  b = canonicalDim(b);
   if (typeof b === 'number') {
     if (b === 0) return undefined;
-    if (typeof a === 'number') return a % b === 0 ? a / b : undefined;
+    if (typeof a === 'number') return a % b === 0 ? a / b + 0 : undefined;
     const out: Poly = new Map();
     for (const [k, c] of polyOf(a)) {
       if (c % b !== 0) return undefined;
@@ -132,7 +133,7 @@ export function dimDiv(a: Dim, b: Dim): Dim | undefined {
     return polyToDim(out);
   }
   const pb = polyOf(b);
-  if (pb.size !== 1) return dimEq(a, b) ? 1 : undefined;
+  if (pb.size !== 1) return dimEq(a, 0) ? 0 : dimEq(a, b) ? 1 : undefined;
   const [[kb, cb]] = [...pb] as [[string, number]];
   const out: Poly = new Map();
   for (const [ka, ca] of polyOf(a)) {
@@ -173,10 +174,22 @@ export function evalDim(d: Dim, bindings: ReadonlyMap<string, number> | Record<s
   return total;
 }
 
+/** The dim with symbols replaced by dims (symbols absent from `bindings` stay as they are). */
+export function substituteDim(d: Dim, bindings: ReadonlyMap<string, Dim>): Dim {
+  if (typeof d === 'number') return d;
+  let total: Dim = 0;
+  for (const [k, c] of polyOf(d)) {
+    const factors = k ? k.split('*').map((s) => bindings.get(s) ?? s) : [];
+    total = dimAdd(total, dimMul(c, dimsProduct(factors)));
+  }
+  return total;
+}
+
 /** True when the dim is certainly >= 1 given that every symbol is >= 1 (all coefficients positive). */
 export function dimIsPositive(d: Dim): boolean {
   if (typeof d === 'number') return d >= 1;
-  return [...polyOf(d).values()].every((c) => c > 0);
+  const coefs = [...polyOf(d).values()];
+  return coefs.length > 0 && coefs.every((c) => c > 0);
 }
 
 export function shapeToString(shape: readonly Dim[]): string {

@@ -1,7 +1,8 @@
-// Pass-through ops: Identity, Dropout (inference: identity, mask of ones), and Cast.
+// Pass-through ops: Identity, Dropout (inference: identity, mask of ones), and the conversions Cast, CastLike.
 
 import { defineOp, attr } from './registry.js';
-import { Tensor } from '../ir/tensor.js';
+import { Tensor, writeNumbers } from '../ir/tensor.js';
+import { type DType, dtypeFromOnnx, dtypeInfo, isInteger, onnxDataTypeName } from '../ir/dtype.js';
 
 export const Identity = defineOp({
   name: 'Identity',
@@ -32,4 +33,58 @@ export const Dropout = defineOp({
     const mask = Tensor.fromNumbers('bool', t.shape, new Array<number>(t.size).fill(1));
     return [t, mask];
   },
+});
+
+/**
+ * Converts a tensor's elements to another dtype with ONNX Cast semantics: floats to integers truncate toward
+ * zero (out of range: wraps for narrow types, saturates for 64-bit ones; NaN -> 0), anything to bool is
+ * `x != 0` (NaN -> true), floats round to nearest even. 64-bit integers convert exactly between each other
+ * and to narrower integers (two's complement wrap), through BigInt.
+ */
+export function castTensor(t: Tensor, dtype: DType): Tensor {
+  if (t.dtype === dtype) return t;
+  const out = Tensor.zeros(dtype, t.shape);
+  const from = dtypeInfo(t.dtype);
+  const to = dtypeInfo(dtype);
+  if (from.big && (to.kind === 'int' || to.kind === 'uint')) {
+    const src = t.data as BigInt64Array | BigUint64Array;
+    const bits = to.bytes * 8;
+    const wrap = to.kind === 'int' ? (v: bigint) => BigInt.asIntN(bits, v) : (v: bigint) => BigInt.asUintN(bits, v);
+    const dst = out.data as unknown as (number | bigint)[];
+    for (let i = 0; i < src.length; i++) dst[i] = to.big ? wrap(src[i]!) : Number(wrap(src[i]!));
+    return out;
+  }
+  if (dtype === 'bool') {
+    const src = t.data as unknown as readonly (number | bigint)[];
+    for (let i = 0; i < out.size; i++) out.data[i] = from.big ? (src[i] !== 0n ? 1 : 0) : t.get(i) !== 0 ? 1 : 0;
+    return out;
+  }
+  writeNumbers(out, t.toFloat64());
+  return out;
+}
+
+export const Cast = defineOp({
+  name: 'Cast',
+  summary: "converts the elements to the dtype `to` (a TensorProto.DataType code)",
+  inputs: [{ name: 'input' }],
+  outputs: [{ name: 'output' }],
+  attrs: { to: attr.required('int'), saturate: attr.int(1) },
+  infer(ctx) {
+    const dtype = dtypeFromOnnx(ctx.attrs.to) ?? ctx.fail(`cannot cast to ${onnxDataTypeName(ctx.attrs.to)}: xfc has no such dtype`);
+    return [{ dtype, shape: ctx.input(0).shape }];
+  },
+  evaluate: (ctx) => [castTensor(ctx.input(0), dtypeFromOnnx(ctx.attrs.to)!)],
+  // Integer-to-integer casts of shape values (PyTorch casts i64 shapes to i32 and back) keep the contents.
+  symbolic: (ctx) => [isInteger(ctx.input(0).dtype) && isInteger(ctx.outputs[0]!.dtype) ? ctx.symbolic(0) : undefined],
+});
+
+export const CastLike = defineOp({
+  name: 'CastLike',
+  summary: 'converts the elements of input to the dtype of target_type',
+  inputs: [{ name: 'input' }, { name: 'target_type' }],
+  outputs: [{ name: 'output' }],
+  attrs: { saturate: attr.int(1) },
+  infer: (ctx) => [{ dtype: ctx.input(1).dtype, shape: ctx.input(0).shape }],
+  evaluate: (ctx) => [castTensor(ctx.input(0), ctx.input(1).dtype)],
+  symbolic: (ctx) => [isInteger(ctx.input(0).dtype) && isInteger(ctx.input(1).dtype) ? ctx.symbolic(0) : undefined],
 });

@@ -206,3 +206,11 @@ export function arity(ports: readonly PortSpec[]): [number, number] {
   if (variadic && !ports[ports.length - 1]!.optional) min = Math.max(min, ports.length);
   return [min, variadic ? Infinity : ports.length];
 }
+
+/** Why `count` operands do not fit the ports ("expects 2 operands, got 3"), or undefined when they do. */
+export function arityProblem(ports: readonly PortSpec[], count: number): string | undefined {
+  const [min, max] = arity(ports);
+  if (count >= min && count <= max) return undefined;
+  const expected = max === Infinity ? `at least ${min}` : min === max ? `${min}` : `${min} to ${max}`;
+  return `expects ${expected} operands, got ${count}`;
+}

@@ -66,11 +66,13 @@ export const MatMul = defineOp({
     const out = new Float64Array(shapeSize(batch) * m * n);
     for (let p = 0; p < ia.length; p++) {
       const [ao, bo, oo] = [ia[p]! * m * k, ib[p]! * k * n, p * m * n];
+      // Row i of the result accumulates a[i, q] * b[q, :] for q = 0, 1, ...: each element sums over q in order.
       for (let i = 0; i < m; i++) {
-        for (let j = 0; j < n; j++) {
-          let acc = 0;
-          for (let q = 0; q < k; q++) acc += av[ao + i * k + q]! * bv[bo + q * n + j]!;
-          out[oo + i * n + j] = acc;
+        const row = out.subarray(oo + i * n, oo + (i + 1) * n);
+        for (let q = 0; q < k; q++) {
+          const aiq = av[ao + i * k + q]!;
+          const brow = bo + q * n;
+          for (let j = 0; j < n; j++) row[j] += aiq * bv[brow + j]!;
         }
       }
     }

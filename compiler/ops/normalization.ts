@@ -71,7 +71,7 @@ export const BatchNormalization = defineOp({
   infer(ctx) {
     const x = ctx.input(0);
     checkFloat(ctx, 'X', x);
-    if (ctx.attrs.training_mode !== 0 || ctx.numOutputs > 1) ctx.fail('training mode (running_mean / running_var outputs) is not supported; xfc is inference only');
+    if (ctx.attrs.training_mode !== 0) ctx.fail('training mode (running_mean / running_var outputs) is not supported; xfc is inference only');
     if (x.shape.length < 2) ctx.fail(`X must be [N, C, ...], got ${shapeToString(x.shape)}`);
     const c = x.shape[1]!;
     ['scale', 'B', 'input_mean', 'input_var'].forEach((port, k) => {
@@ -79,7 +79,8 @@ export const BatchNormalization = defineOp({
       checkFloat(ctx, port, t);
       if (t.shape.length !== 1 || !dimEq(t.shape[0]!, c)) ctx.fail(`${port} must have shape [${c}] (the channels of X ${shapeToString(x.shape)}), got ${shapeToString(t.shape)}`);
     });
-    return [x];
+    // In inference mode the running statistics are the given ones, unchanged.
+    return [x, ctx.input(3), ctx.input(4)];
   },
   evaluate(ctx) {
     const x = ctx.input(0);
@@ -92,6 +93,6 @@ export const BatchNormalization = defineOp({
       const c = Math.floor(i / inner) % channels;
       y[i] = ((xv[i]! - mean![c]!) / Math.sqrt(variance![c]! + ctx.attrs.epsilon)) * scale![c]! + bias![c]!;
     }
-    return [Tensor.fromNumbers(x.dtype, x.shape, y)];
+    return [Tensor.fromNumbers(x.dtype, x.shape, y), ctx.input(3), ctx.input(4)];
   },
 });

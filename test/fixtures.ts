@@ -20,18 +20,21 @@ export interface FixtureModel {
   file: string;
 }
 
-export function fixtureModels(): FixtureModel[] {
-  return fs.readdirSync(path.join(FIXTURES, 'models'))
+/** The zoo: small models in other people's coding styles (scripts/export_zoo.py), opset 17. */
+export const ZOO = path.join(FIXTURES, 'zoo');
+
+export function fixtureModels(root = FIXTURES): FixtureModel[] {
+  return fs.readdirSync(path.join(root, 'models'))
     .filter((f) => f.endsWith('.onnx'))
     .sort()
     .map((f) => {
       const m = /^(.*)-opset(\d+)\.onnx$/.exec(f)!;
-      return { model: m[1]!, opset: Number(m[2]), file: path.join(FIXTURES, 'models', f) };
+      return { model: m[1]!, opset: Number(m[2]), file: path.join(root, 'models', f) };
     });
 }
 
-export function fixtureCases(model: string): FixtureCase[] {
-  const dir = path.join(FIXTURES, 'data', model);
+export function fixtureCases(model: string, root = FIXTURES): FixtureCase[] {
+  const dir = path.join(root, 'data', model);
   return fs.readdirSync(dir).sort().map((name) => {
     const tensors: Record<string, Tensor> = {};
     for (const f of fs.readdirSync(path.join(dir, name))) {

@@ -405,7 +405,13 @@ function binaryOp(spec: BinarySpec) {
       const outDtype = spec.result ?? operands[0]!.dtype;
       return [foldElements(ctx, operands, kernelOf(ctx.attrs), outDtype, spec.finish)];
     },
-    symbolic: spec.symbolic && ((ctx) => [foldSymbolic(ctx as SymbolicContext<unknown>, spec.symbolic!)]),
+    // Symbolic contents are integer dims; a float result (e.g. a Cast shape divided as floats) is not folded
+    // through them, since integer rules such as truncating division do not hold for floats.
+    symbolic: spec.symbolic && ((ctx) => [
+      dtypeInfo(ctx.outputs[0]!.dtype).kind === 'float' && spec.name === 'Div'
+        ? undefined
+        : foldSymbolic(ctx as SymbolicContext<unknown>, spec.symbolic!),
+    ]),
   });
 }
 

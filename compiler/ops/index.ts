@@ -8,6 +8,10 @@ import './shape.js';
 import './layout.js';
 import './generators.js';
 import './misc.js';
+import './matrix.js';
+import './scan.js';
+import './pad.js';
+import './scatter.js';
 
 export { getOp, allOps, defineOp, attr } from './registry.js';
 export type { OpDef } from './registry.js';

@@ -274,26 +274,32 @@ export function clampSlice(dim: number, start: number, end: number, step: number
  */
 function symbolicSliceLength(dim: Dim, start: Dim, end: Dim, step: number, freshDim: (hint: string) => string): Dim {
   if (isStaticDim(dim) && isStaticDim(start) && isStaticDim(end)) return clampSlice(dim, start, end, step).length;
-  let unknown = false;
-  const position = (v: Dim, isStart: boolean): Dim => {
-    if (!isStaticDim(v)) {
-      // `-k` with k a symbolic bound counts from the end.
-      return dimIsPositive(dimMul(v, -1)) ? dimAdd(dim, v) : v;
-    }
-    if (isStaticDim(dim)) {
-      // Static dim, static bound: clamp exactly as the spec does.
-      const c = v < 0 ? v + dim : v;
-      return step > 0 ? Math.min(Math.max(c, 0), dim) : Math.min(Math.max(c, isStart ? 0 : -1), dim - 1);
-    }
-    if (v >= SENTINEL) return step > 0 ? dim : dimSub(dim, 1);
-    if (v <= -SENTINEL) return step > 0 ? 0 : -1;
-    if (Math.abs(v) > 1) unknown = true;
-    return v < 0 ? dimAdd(dim, v) : v;
-  };
-  const diff = dimSub(position(end, false), position(start, true));
-  if (unknown) return freshDim('slice');
+  const s = slicePosition(dim, start, step, true);
+  const e = slicePosition(dim, end, step, false);
+  const diff = dimSub(e.pos, s.pos);
+  if (!s.exact || !e.exact) return freshDim('slice');
   if (isStaticDim(diff)) return Math.max(0, Math.ceil(diff / step));
   return step === 1 ? diff : dimDiv(diff, step) ?? freshDim('slice');
+}
+
+/**
+ * Where a Slice bound lands on an axis of size `dim`, under the assumptions of symbolicSliceLength (static dim
+ * and bound: clamped exactly as the spec does). `exact` is false for a static bound on a symbolic dim that may
+ * be out of range (|bound| > 1, not a sentinel): the position is then only nominal. Backends use the start
+ * position to address the first element read.
+ */
+export function slicePosition(dim: Dim, v: Dim, step: number, isStart: boolean): { pos: Dim; exact: boolean } {
+  if (!isStaticDim(v)) {
+    // `-k` with k a symbolic bound counts from the end.
+    return { pos: dimIsPositive(dimMul(v, -1)) ? dimAdd(dim, v) : v, exact: true };
+  }
+  if (isStaticDim(dim)) {
+    const c = v < 0 ? v + dim : v;
+    return { pos: step > 0 ? Math.min(Math.max(c, 0), dim) : Math.min(Math.max(c, isStart ? 0 : -1), dim - 1), exact: true };
+  }
+  if (v >= SENTINEL) return { pos: step > 0 ? dim : dimSub(dim, 1), exact: true };
+  if (v <= -SENTINEL) return { pos: step > 0 ? 0 : -1, exact: true };
+  return { pos: v < 0 ? dimAdd(dim, v) : v, exact: Math.abs(v) <= 1 };
 }
 
 interface SliceArgs {

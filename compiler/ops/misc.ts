@@ -2,7 +2,9 @@
 
 import { defineOp, attr } from './registry.js';
 import { Tensor, writeNumbers } from '../ir/tensor.js';
-import { type DType, dtypeFromOnnx, dtypeInfo, isInteger, onnxDataTypeName } from '../ir/dtype.js';
+import { type DType, dtypeFromOnnx, dtypeInfo, isFloat, isInteger, onnxDataTypeName } from '../ir/dtype.js';
+import type { Dim } from '../ir/dim.js';
+import type { TensorType } from '../ir/graph.js';
 
 export const Identity = defineOp({
   name: 'Identity',
@@ -63,6 +65,19 @@ export function castTensor(t: Tensor, dtype: DType): Tensor {
   return out;
 }
 
+/**
+ * The symbolic contents a cast keeps. Integer-to-integer casts of shape values (PyTorch casts i64 shapes to i32
+ * and back) keep them. Integer-to-float casts keep them only for scalars: `torch.arange(seq, dtype=float)` exports
+ * Range(0, Cast(seq), 1), whose length is `seq` only if the cast keeps the symbol. A float vector could mix
+ * numbers and symbols, and elementwise symbolic folding (integer semantics: Div truncates) would then compute
+ * wrong float numbers, so vectors are not kept.
+ */
+function castSymbolic(from: TensorType, to: DType, contents: Dim[] | undefined): Dim[] | undefined {
+  if (!isInteger(from.dtype)) return undefined;
+  if (isInteger(to)) return contents;
+  return isFloat(to) && from.shape.length === 0 ? contents : undefined;
+}
+
 export const Cast = defineOp({
   name: 'Cast',
   summary: "converts the elements to the dtype `to` (a TensorProto.DataType code)",
@@ -74,8 +89,7 @@ export const Cast = defineOp({
     return [{ dtype, shape: ctx.input(0).shape }];
   },
   evaluate: (ctx) => [castTensor(ctx.input(0), dtypeFromOnnx(ctx.attrs.to)!)],
-  // Integer-to-integer casts of shape values (PyTorch casts i64 shapes to i32 and back) keep the contents.
-  symbolic: (ctx) => [isInteger(ctx.input(0).dtype) && isInteger(ctx.outputs[0]!.dtype) ? ctx.symbolic(0) : undefined],
+  symbolic: (ctx) => [castSymbolic(ctx.input(0), ctx.outputs[0]!.dtype, ctx.symbolic(0))],
 });
 
 export const CastLike = defineOp({
@@ -86,5 +100,5 @@ export const CastLike = defineOp({
   attrs: { saturate: attr.int(1) },
   infer: (ctx) => [{ dtype: ctx.input(1).dtype, shape: ctx.input(0).shape }],
   evaluate: (ctx) => [castTensor(ctx.input(0), ctx.input(1).dtype)],
-  symbolic: (ctx) => [isInteger(ctx.input(0).dtype) && isInteger(ctx.input(1).dtype) ? ctx.symbolic(0) : undefined],
+  symbolic: (ctx) => [castSymbolic(ctx.input(0), ctx.input(1).dtype, ctx.symbolic(0))],
 });

@@ -55,6 +55,20 @@ describe('Cast', () => {
     expect(asI32!.symbolic).toEqual(['batch', 'seq']);
     expect(asF32!.symbolic).toBeUndefined();
   });
+  it('keeps the symbol of an integer scalar cast to float, so Range(0, float(seq), 1) has length seq', () => {
+    // torch.arange(seq, dtype=torch.float32) exports exactly this chain (LLaMA rotary angles).
+    const g = new Graph();
+    const b = new GraphBuilder(g);
+    const [shape] = b.add('Shape', [g.addInput('x', { dtype: 'f32', shape: ['batch', 'seq'] })]);
+    const [seq] = b.add('Gather', [shape!, b.constant(t('i64', [], [1]))], { axis: 0 });
+    const [seqF] = b.add('Cast', [seq!], { to: 1 });
+    expect(seqF!.symbolic).toEqual(['seq']);
+    const [range] = b.add('Range', [b.constant(t('f32', [], [0])), seqF!, b.constant(t('f32', [], [1]))]);
+    expect(range!.type).toEqual({ dtype: 'f32', shape: ['seq'] });
+    // Float to integer casts do not keep contents (the float could hold any value).
+    const [back] = b.add('Cast', [seqF!], { to: 7 });
+    expect(back!.symbolic).toBeUndefined();
+  });
   it('rejects types xfc does not have', () => {
     expect(() => runOp('Cast', [t('f32', [1], [1])], { to: 8 }))
       .toThrow("Cast node 'test_Cast': cannot cast to STRING: xfc has no such dtype");

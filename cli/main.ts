@@ -4,6 +4,8 @@ import { Command, CommanderError } from 'commander';
 import { CompileError } from '../compiler/diagnostics.js';
 import { inspectCommand } from './inspect.js';
 import { runCommand } from './run.js';
+import { compileCommand } from './compile.js';
+import { benchCommand } from './bench.js';
 import { type Io, UsageError, processIo } from './io.js';
 
 export const VERSION = '0.1.0';
@@ -18,6 +20,8 @@ function buildProgram(io: Io): Command {
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
   inspectCommand(program, io);
   runCommand(program, io);
+  compileCommand(program, io);
+  benchCommand(program, io);
   return program;
 }
 

@@ -1,4 +1,7 @@
 // `xfc run`: runs a model on .npy inputs with a chosen backend and writes one .npy per output.
+//
+// Backends: the reference interpreter (on an .onnx model), or wasm through xfc/runtime (a bundle directory, or
+// an .onnx model compiled in memory).
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -9,11 +12,21 @@ import { interpret } from '../compiler/interpreter.js';
 import { parseNpy, encodeNpy } from '../compiler/io/npy.js';
 import { Tensor } from '../compiler/ir/tensor.js';
 import { dtypeInfo } from '../compiler/ir/dtype.js';
-import type { Value } from '../compiler/ir/graph.js';
-import { shapeToString } from '../compiler/ir/dim.js';
+import { type Dim, shapeToString } from '../compiler/ir/dim.js';
+import type { DType } from '../compiler/ir/dtype.js';
+import { bundleFiles, irDtype } from '../backends/bundle.js';
+import { loadModel, XfcError, type Feed, type Model, type RuntimeTypedArray } from '../runtime/index.js';
+import { compileModel } from './compile.js';
 import { type Io, UsageError } from './io.js';
 
-const BACKENDS = ['interpreter'] as const;
+const BACKENDS = ['interpreter', 'wasm'] as const;
+
+/** A graph input as the feed reader needs it. */
+interface InputSpec {
+  readonly name: string;
+  readonly dtype: DType;
+  readonly shape: readonly Dim[];
+}
 
 interface RunOptions {
   input: string[];
@@ -25,11 +38,11 @@ export function runCommand(program: Command, io: Io): void {
   program
     .command('run')
     .description('run a model on NumPy .npy inputs and write one NAME.npy per output')
-    .argument('<model>', 'an ONNX model file')
+    .argument('<model>', 'an ONNX model file, or (with --backend wasm) a bundle directory')
     .option('-i, --input <name=file.npy>', 'an input tensor (repeat for each graph input)', collect, [])
     .option('-b, --backend <backend>', `where to run: ${BACKENDS.join(', ')}`, 'interpreter')
     .option('-o, --output-dir <dir>', 'write NAME.npy for every output into this folder')
-    .addHelpText('after', '\nExample:\n  xfc run examples/tiny-bert.onnx -i input_ids=examples/input_ids.npy \\\n      -i attention_mask=examples/attention_mask.npy -o out/\n')
+    .addHelpText('after', '\nExample:\n  xfc run examples/tiny-bert.onnx -i input_ids=examples/input_ids.npy \\\n      -i attention_mask=examples/attention_mask.npy -o out/\n  xfc run bundle/ --backend wasm -i input_ids=examples/input_ids.npy -i attention_mask=examples/attention_mask.npy\n')
     .action((model: string, options: RunOptions) => runModel(model, options, io));
 }
 
@@ -37,15 +50,23 @@ function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
-function runModel(modelPath: string, options: RunOptions, io: Io): void {
+async function runModel(modelPath: string, options: RunOptions, io: Io): Promise<void> {
   if (!(BACKENDS as readonly string[]).includes(options.backend)) {
     throw new UsageError(`unknown backend '${options.backend}' (available: ${BACKENDS.join(', ')})`);
   }
-  const { graph } = importOnnxFile(modelPath);
-  const feeds = readFeeds(options.input, graph.inputs);
-  const started = performance.now();
-  const outputs = interpret(graph, feeds, { checkTypes: false });
-  const elapsed = performance.now() - started;
+  const isDir = fs.existsSync(modelPath) && fs.statSync(modelPath).isDirectory();
+  let outputs: Record<string, Tensor>;
+  let elapsed: number;
+  if (options.backend === 'wasm') {
+    ({ outputs, elapsed } = await runWasm(modelPath, isDir, options.input));
+  } else {
+    if (isDir) throw new UsageError(`'${modelPath}' is a directory: the interpreter runs .onnx models; run a bundle with --backend wasm`);
+    const { graph } = importOnnxFile(modelPath);
+    const feeds = readFeeds(options.input, graph.inputs.map((v) => ({ name: v.name, ...v.type })));
+    const started = performance.now();
+    outputs = interpret(graph, feeds, { checkTypes: false });
+    elapsed = performance.now() - started;
+  }
 
   const lines = [`ran ${path.basename(modelPath)} with the ${options.backend} backend in ${elapsed.toFixed(1)} ms`];
   for (const [name, t] of Object.entries(outputs)) lines.push(`  ${name}: ${t.dtype}${shapeToString(t.shape)}  ${stats(t)}`);
@@ -56,8 +77,28 @@ function runModel(modelPath: string, options: RunOptions, io: Io): void {
   io.out(`${lines.join('\n')}\n`);
 }
 
+/** Loads a bundle (or compiles the model in memory) and runs it once through xfc/runtime. */
+async function runWasm(modelPath: string, isDir: boolean, specs: string[]): Promise<{ outputs: Record<string, Tensor>; elapsed: number }> {
+  try {
+    const source = isDir ? modelPath : bundleFiles((await compileModel(modelPath)).contents);
+    const model: Model = await loadModel(source, { backend: 'wasm' });
+    const tensors = readFeeds(specs, model.inputs.map((t) => ({ name: t.name, dtype: irDtype(t.dtype), shape: t.shape })));
+    const feeds: Record<string, Feed> = {};
+    for (const [name, t] of Object.entries(tensors)) feeds[name] = { data: t.data as RuntimeTypedArray, dims: t.shape };
+    const started = performance.now();
+    const result = await model.run(feeds);
+    const elapsed = performance.now() - started;
+    model.dispose();
+    const outputs: Record<string, Tensor> = {};
+    for (const [name, o] of Object.entries(result)) outputs[name] = new Tensor(irDtype(o.dtype), o.dims, o.data);
+    return { outputs, elapsed };
+  } catch (e) {
+    throw e instanceof XfcError ? new UsageError(e.message) : e;
+  }
+}
+
 /** Reads `name=file.npy` pairs, checking names and converting compatible dtypes; all problems reported at once. */
-function readFeeds(specs: string[], inputs: readonly Value[]): Record<string, Tensor> {
+function readFeeds(specs: string[], inputs: readonly InputSpec[]): Record<string, Tensor> {
   const feeds: Record<string, Tensor> = {};
   const problems: string[] = [];
   for (const spec of specs) {
@@ -80,16 +121,16 @@ function readFeeds(specs: string[], inputs: readonly Value[]): Record<string, Te
       problems.push(`'${file}': ${(e as Error).message.replace(/^ENOENT: /, '')}`);
       continue;
     }
-    const converted = convertDtype(t, target.type.dtype);
+    const converted = convertDtype(t, target.dtype);
     if (!converted) {
-      problems.push(`input '${name}': the model takes ${target.type.dtype}, '${file}' holds ${t.dtype}, which does not convert losslessly`);
+      problems.push(`input '${name}': the model takes ${target.dtype}, '${file}' holds ${t.dtype}, which does not convert losslessly`);
       continue;
     }
     feeds[name] = converted;
   }
   for (const v of inputs) {
     if (!(v.name in feeds) && !specs.some((s) => s.startsWith(`${v.name}=`))) {
-      problems.push(`no --input given for '${v.name}' (${v.type.dtype}${shapeToString(v.type.shape)})`);
+      problems.push(`no --input given for '${v.name}' (${v.dtype}${shapeToString(v.shape)})`);
     }
   }
   if (problems.length > 0) throw new UsageError(problems.join('\n       '));

@@ -45,9 +45,42 @@ export const messages = {
   useBeforeDef: { code: 'XFC0091', text: "{op} node '{node}': operand '{value}' is used before the node that computes it ({producer})" },
   typeMismatch: { code: 'XFC0092', text: "{op} node '{node}': result '{value}' is stored as {stored}, but the type rule infers {inferred}" },
   irInvariant: { code: 'XFC0093', text: '{detail}' },
+  unknownPass: { code: 'XFC0200', text: "unknown pass '{pass}' (known passes: {known})" },
+  passFailed: { code: 'XFC0201', text: "pass '{pass}' failed: {detail} (reproducer: {reproducer})" },
+  passBrokeGraph: { code: 'XFC0202', text: "pass '{pass}' left an invalid graph ({count} problems, listed below) (reproducer: {reproducer})" },
+  patternNoConvergence: { code: 'XFC0203', text: 'pattern rewriting did not converge after {iterations} iterations; still firing: {patterns}' },
+  lowerDynamicShape: { code: 'XFC0100', text: "{op} node '{node}': result '{value}' has shape {shape}; '{symbol}' is not a dimension of a graph input, so its size would depend on data (backends need every size from the input shapes)" },
+  missingKernel: { code: 'XFC0101', text: "{op} node '{node}': the {backend} backend has no kernel for op '{op}'" },
+  kernelUnsupported: { code: 'XFC0102', text: "{op} node '{node}': the {backend} backend cannot compile this node: {detail}" },
+  backendInternal: { code: 'XFC0103', text: 'internal error in the {backend} backend: {detail}' },
+  // Hardening: limits and checks on models from elsewhere (compiler/limits.ts).
+  notRegularFile: { code: 'XFC0006', text: "'{file}' is not a regular file ({kind}); refusing to read it" },
+  modelTooLarge: { code: 'XFC0007', text: "'{file}' is {size}, more than the limit of {limit} for a model file" },
+  nestingTooDeep: { code: 'XFC0008', text: "'{file}': protobuf messages nest deeper than {limit} levels ({where}); refusing to decode it" },
+  decodeTooLarge: { code: 'XFC0009', text: "'{file}': decoding its {what} would take about {estimate} of memory, more than the limit of {limit}" },
+  tooManyNodes: { code: 'XFC0015', text: "'{file}' has more than {limit} nodes, the limit" },
+  externalEntry: { code: 'XFC0016', text: "tensor '{tensor}': external data entry '{key}' is '{value}', not a byte count" },
+  tensorTooLarge: { code: 'XFC0023', text: "tensor '{tensor}': {type} takes {bytes}, more than the limit of {limit}" },
+  tensorRank: { code: 'XFC0024', text: "tensor '{tensor}': rank {rank} is more than the limit of {limit}" },
+  initializersTooLarge: { code: 'XFC0025', text: 'the initializers take {bytes} together, more than the limit of {limit}' },
+  resultTooLarge: { code: 'XFC0041', text: "{op} node '{node}': result '{value}' {type} {detail}" },
+  runResultTooLarge: { code: 'XFC0061', text: "{op} node '{node}': result '{value}' of shape {shape} has {elements} elements, more than the limit of {limit}" },
 } as const satisfies Record<string, Message>;
 
 export type MessageId = keyof typeof messages;
+
+/** Longest argument text a message carries (names from hostile models can be megabytes long). */
+const MAX_ARG_CHARS = 1000;
+
+/**
+ * An argument as it goes into a one-line message: control characters (newlines in a node name read from a
+ * model) escaped as in JSON, and very long texts cut.
+ */
+function oneLine(text: string): string {
+  const escaped = text.replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, (c) =>
+    ({ '\n': '\\n', '\r': '\\r', '\t': '\\t' })[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return escaped.length > MAX_ARG_CHARS ? `${escaped.slice(0, MAX_ARG_CHARS)}... (${escaped.length} characters)` : escaped;
+}
 
 export class Diagnostic {
   readonly code: string;
@@ -58,7 +91,7 @@ export class Diagnostic {
     const m = messages[id];
     this.id = id;
     this.code = m.code;
-    this.message = m.text.replace(/\{(\w+)\}/g, (_, k: string) => (k in args ? String(args[k]) : `{${k}}`));
+    this.message = m.text.replace(/\{(\w+)\}/g, (_, k: string) => (k in args ? oneLine(String(args[k])) : `{${k}}`));
   }
 
   toString(): string {

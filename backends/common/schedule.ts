@@ -19,12 +19,18 @@ export interface TensorRef {
 export type Location =
   /** In the arena buffer `buffer`, `byteOffset` bytes from its start (views of a buffer share it). */
   | { readonly kind: 'arena'; readonly buffer: number; readonly byteOffset: Dim }
-  /** In the weights image at a static byte offset. */
-  | { readonly kind: 'weight'; readonly weight: number; readonly byteOffset: number };
+  /**
+   * In the weights image: entry `weight`, `byteOffset` bytes from the entry's start. `layout` is set when the
+   * entry holds the constant re-laid-out for a kernel (WeightEntry.layout); then `shape` is the logical shape.
+   */
+  | { readonly kind: 'weight'; readonly weight: number; readonly byteOffset: number; readonly layout?: string };
 
 export interface ArenaBuffer {
   readonly id: number;
-  /** Byte size (a multiple of 16), possibly symbolic. */
+  /**
+   * Byte size, possibly symbolic: elements × dtype bytes, rounded up to 16 when static. The planner
+   * (runtime/plan.ts) rounds every evaluated size up to 16, so a kernel may store whole v128s up to that end.
+   */
   readonly bytes: Dim;
   /** First and last step index that touch it (inclusive); graph inputs start at -1, outputs end at steps.length. */
   readonly firstStep: number;
@@ -37,7 +43,7 @@ export interface ArenaBuffer {
 export interface WeightEntry {
   readonly id: number;
   readonly label: string;
-  /** Byte offset in the weights image (16-byte aligned; 64 for packed panels). */
+  /** Byte offset in the weights image (64-byte aligned). */
   readonly byteOffset: number;
   readonly data: Tensor;
   /** Set when a kernel asked for a re-laid-out copy (e.g. 'gemm-panel-nr8'). */

@@ -1,7 +1,9 @@
 // NumPy .npy files (format versions 1-3): read any numeric dtype into a Tensor, write a Tensor.
 
+import * as fs from 'node:fs';
 import { type DType, dtypeFromNumpy, dtypeInfo } from '../ir/dtype.js';
-import { Tensor, shapeSize } from '../ir/tensor.js';
+import { Tensor } from '../ir/tensor.js';
+import { DEFAULT_LIMITS, checkedElementCount } from '../limits.js';
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
 
@@ -33,12 +35,15 @@ export function parseNpy(bytes: Uint8Array): Tensor {
   const dtype = dtypeFromNumpy(bigEndian ? `<${descr.slice(1)}` : descr);
   if (!dtype) throw new Error(`unsupported NumPy dtype '${descr}'`);
   const shape = shapeText.split(',').map((s) => s.trim()).filter((s) => s.length > 0).map((s) => {
-    const n = Number(s.replace(/L$/, ''));
-    if (!Number.isInteger(n) || n < 0) throw new Error(`invalid dimension '${s}' in .npy header`);
+    const n = /^[0-9]+L?$/.test(s) ? Number(s.replace(/L$/, '')) : NaN;
+    if (!Number.isSafeInteger(n)) throw new Error(`invalid dimension '${s.slice(0, 40)}' in .npy header`);
     return n;
   });
+  // Sizes are checked against the bytes present before anything is allocated.
+  if (shape.length > DEFAULT_LIMITS.maxRank) throw new Error(`shape of rank ${shape.length} in .npy header (at most ${DEFAULT_LIMITS.maxRank})`);
   const info = dtypeInfo(dtype);
-  const count = shapeSize(shape);
+  const count = checkedElementCount(shape);
+  if (count === undefined) throw new Error(`shape (${shape.join(', ')}) in .npy header has more than 2^53 elements`);
   const dataStart = headerStart + headerLen;
   const byteLength = count * info.bytes;
   if (bytes.length - dataStart < byteLength) {
@@ -50,6 +55,29 @@ export function parseNpy(bytes: Uint8Array): Tensor {
     for (let i = 0; i < copy.length; i += info.bytes) copy.subarray(i, i + info.bytes).reverse();
   }
   return new Tensor(dtype, shape, new info.storage(copy.buffer, 0, count));
+}
+
+/**
+ * Reads and parses a .npy file, refusing what is not a regular file (a FIFO or a device would block or never
+ * end) and files larger than `maxBytes`; throws an Error with a one-line reason.
+ */
+export function readNpyFile(file: string, maxBytes = DEFAULT_LIMITS.maxTensorBytes + 65536): Tensor {
+  const fd = fs.openSync(file, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0));
+  try {
+    const st = fs.fstatSync(fd);
+    if (!st.isFile()) throw new Error('not a regular file');
+    if (st.size > maxBytes) throw new Error(`${st.size} bytes, more than the limit of ${maxBytes}`);
+    const bytes = Buffer.alloc(st.size);
+    let done = 0;
+    while (done < st.size) {
+      const n = fs.readSync(fd, bytes, done, st.size - done, done);
+      if (n === 0) break;
+      done += n;
+    }
+    return parseNpy(bytes.subarray(0, done));
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 /** Encodes a tensor as a version-1 .npy file (little-endian, C order). */

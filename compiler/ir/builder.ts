@@ -2,9 +2,10 @@
 
 import { CompileError, Diagnostic, shapeError } from '../diagnostics.js';
 import { type OpDef, type InferContext, type EvalContext, arityProblem, getOp, resolveAttrs } from '../ops/registry.js';
-import { type Dim, isStaticDim } from './dim.js';
+import { type Dim, DimArithmeticError, isStaticDim } from './dim.js';
 import { type Attrs, type ConstantData, Graph, Node, type TensorType, Value, materialize } from './graph.js';
 import { Tensor, shapeSize } from './tensor.js';
+import { checkedElementCount } from '../limits.js';
 
 export interface AddOptions {
   /** Node name for diagnostics (the ONNX name when imported). */
@@ -63,6 +64,19 @@ export function makeInferContext(
   };
 }
 
+/**
+ * Runs `f` (a type rule, or a symbolic-contents rule) for a node, turning dim arithmetic that left the integers
+ * (hostile shape values) into a shape diagnostic naming the node.
+ */
+export function withDimErrors<T>(node: { op: string; name: string }, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof DimArithmeticError) throw shapeError(node, e.message);
+    throw e;
+  }
+}
+
 function isFloatLike(c: ConstantData): boolean {
   return c.dtype === 'f32' || c.dtype === 'f64' || c.dtype === 'f16' || c.dtype === 'bf16';
 }
@@ -89,6 +103,9 @@ export function makeEvalContext(
     fail,
   };
 }
+
+/** Largest static result whose symbolic contents are tracked (shape vectors are far smaller). */
+const MAX_SYMBOLIC_ELEMENTS = 4096;
 
 export class GraphBuilder {
   readonly graph: Graph;
@@ -130,7 +147,7 @@ export class GraphBuilder {
     const numOutputs = options.numOutputs ?? options.outputNames?.length ?? def.outputs.length;
     const ref = { op, name };
     const ctx = makeInferContext(def, ref, resolved, inputs, numOutputs, this.freshDim);
-    const types = def.infer(ctx as never);
+    const types = withDimErrors(ref, () => def.infer(ctx as never));
     if (types.length < numOutputs) throw shapeError(ref, `type rule produced ${types.length} results, ${numOutputs} expected`);
     const outNames = Array.from({ length: numOutputs }, (_, i) => options.outputNames?.[i]);
 
@@ -143,8 +160,10 @@ export class GraphBuilder {
     const outputs = types.slice(0, numOutputs).map((t, i) => new Value(this.graph.uniqueName(outNames[i]), t));
     const node = new Node(op, inputs, outputs, resolved, name);
     for (const v of outputs) v.producer = node;
-    if (def.symbolic) {
-      const sym = def.symbolic({ ...ctx, outputs: types } as never);
+    // Symbolic contents describe small integer tensors (shapes); a rule asked about a huge static result would
+    // build per-element plans of that size, so it is not asked.
+    if (def.symbolic && types.every((t) => !t.shape.every(isStaticDim) || (checkedElementCount(t.shape as number[]) ?? Infinity) <= MAX_SYMBOLIC_ELEMENTS)) {
+      const sym = withDimErrors(ref, () => def.symbolic!({ ...ctx, outputs: types } as never));
       sym.forEach((elems, i) => {
         if (elems && outputs[i]) this.setSymbolic(outputs[i]!, elems);
       });
@@ -167,6 +186,7 @@ export class GraphBuilder {
 
   private canFold(inputs: (Value | undefined)[], types: TensorType[]): boolean {
     if (!inputs.every((v) => v === undefined || v.constant !== undefined)) return false;
-    return types.every((t) => t.shape.every(isStaticDim) && shapeSize(t.shape as number[]) <= this.maxFoldElements);
+    // checkedElementCount: a shape with an invalid dim (negative, not an integer) is never folded.
+    return types.every((t) => t.shape.every(isStaticDim) && (checkedElementCount(t.shape as number[]) ?? Infinity) <= this.maxFoldElements);
   }
 }

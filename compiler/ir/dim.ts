@@ -68,6 +68,21 @@ function degree(key: string): number {
   return key === '' ? 0 : key.split('*').length;
 }
 
+/**
+ * Thrown when dim arithmetic leaves the integers (a coefficient that is infinite, NaN or fractional, e.g. from
+ * hostile shape values multiplied together); the builder turns it into a shape diagnostic naming the node.
+ */
+export class DimArithmeticError extends Error {
+  override name = 'DimArithmeticError';
+}
+
+/** A coefficient as digits that parse back to the same number (beyond 2^53, String() would use exponents). */
+function coefText(c: number): string {
+  if (Number.isSafeInteger(c)) return String(c);
+  if (Number.isFinite(c) && Number.isInteger(c)) return BigInt(c).toString();
+  throw new DimArithmeticError(`dimension arithmetic produced the coefficient ${c}, which is not an integer`);
+}
+
 function polyToDim(poly: Poly): Dim {
   if (poly.size === 0) return 0;
   if (poly.size === 1 && poly.has('')) return poly.get('')!;
@@ -76,7 +91,7 @@ function polyToDim(poly: Poly): Dim {
   for (const key of keys) {
     const c = poly.get(key)!;
     const abs = Math.abs(c);
-    const body = key === '' ? String(abs) : abs === 1 ? key : `${abs}*${key}`;
+    const body = key === '' ? coefText(abs) : abs === 1 ? key : `${coefText(abs)}*${key}`;
     out += c < 0 ? `-${body}` : out === '' ? body : `+${body}`;
   }
   return out;

@@ -9,9 +9,10 @@ import path from 'node:path';
 import { CompileError, Diagnostic } from '../diagnostics.js';
 import { GraphBuilder } from '../ir/builder.js';
 import { type Dim, sanitizeSymbol, shapeToString } from '../ir/dim.js';
-import { type DType, dtypeFromOnnx, onnxDataTypeName } from '../ir/dtype.js';
-import { type AttrValue, Graph, type OpsetImport, type TensorType, Value, materialize } from '../ir/graph.js';
+import { type DType, dtypeFromOnnx, dtypeInfo, onnxDataTypeName } from '../ir/dtype.js';
+import { type AttrValue, Graph, type OpsetImport, type TensorType, Value, isLazy, materialize } from '../ir/graph.js';
 import { Tensor } from '../ir/tensor.js';
+import { type Limits, checkedElementCount, formatBytes, resolveLimits } from '../limits.js';
 import { type OpDef, getOp } from '../ops/registry.js';
 import '../ops/index.js';
 import { attributesOf } from './attributes.js';
@@ -21,6 +22,8 @@ import { tensorFromProto } from './tensor.js';
 export interface ImportOptions {
   /** Fold nodes whose operands are all constant (default true). */
   fold?: boolean;
+  /** Overrides of the resource limits (compiler/limits.ts); maxFoldElements also bounds folding. */
+  limits?: Partial<Limits>;
 }
 
 export interface BytesImportOptions extends ImportOptions {
@@ -49,15 +52,47 @@ export function normalizeDomain(domain: string | null | undefined): string {
 }
 
 export function importOnnxFile(file: string, options: ImportOptions = {}): ImportResult {
-  return importOnnxBytes(readModelFile(file), { ...options, baseDir: path.dirname(path.resolve(file)), fileName: file });
+  return importOnnxBytes(readModelFile(file, options.limits), { ...options, baseDir: path.dirname(path.resolve(file)), fileName: file });
 }
 
-/** The bytes of a model file; a CompileError (fileNotFound) when it cannot be read. */
-export function readModelFile(file: string): Uint8Array {
+/** What a file is, when it is not a regular file (for notRegularFile). */
+function fileKind(st: fs.Stats): string {
+  if (st.isDirectory()) return 'a directory';
+  if (st.isFIFO()) return 'a FIFO';
+  if (st.isCharacterDevice() || st.isBlockDevice()) return 'a device';
+  if (st.isSocket()) return 'a socket';
+  return 'not a plain file';
+}
+
+/**
+ * The bytes of a model file. CompileErrors: fileNotFound when it cannot be read, notRegularFile for devices,
+ * FIFOs and folders (read without blocking, so a FIFO cannot hang the import), modelTooLarge past the limit.
+ */
+export function readModelFile(file: string, limits: Partial<Limits> = {}): Uint8Array {
+  const { maxModelBytes } = resolveLimits(limits);
+  let fd: number;
   try {
-    return fs.readFileSync(file);
+    fd = fs.openSync(file, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0));
   } catch (e) {
     throw CompileError.of('fileNotFound', { file, reason: readFailure(e) });
+  }
+  try {
+    const st = fs.fstatSync(fd);
+    if (!st.isFile()) throw CompileError.of('notRegularFile', { file, kind: fileKind(st) });
+    if (st.size > maxModelBytes) throw CompileError.of('modelTooLarge', { file, size: formatBytes(st.size), limit: formatBytes(maxModelBytes) });
+    const bytes = Buffer.alloc(st.size);
+    let done = 0;
+    while (done < st.size) {
+      const n = fs.readSync(fd, bytes, done, st.size - done, done);
+      if (n === 0) break;
+      done += n;
+    }
+    return done === st.size ? bytes : bytes.subarray(0, done);
+  } catch (e) {
+    if (e instanceof CompileError) throw e;
+    throw CompileError.of('fileNotFound', { file, reason: readFailure(e) });
+  } finally {
+    fs.closeSync(fd);
   }
 }
 
@@ -68,7 +103,7 @@ function readFailure(e: unknown): string {
 }
 
 export function importOnnxBytes(bytes: Uint8Array, options: BytesImportOptions = {}): ImportResult {
-  return importModel(decodeModel(bytes, options.fileName ?? '<bytes>'), options);
+  return importModel(decodeModel(bytes, options.fileName ?? '<bytes>', resolveLimits(options.limits)), options);
 }
 
 /** Imports a decoded model (decodeModel has checked that it has a graph). */
@@ -94,10 +129,12 @@ class Importer {
   private readonly found: { order: number; diagnostic: Diagnostic }[] = [];
   private readonly usedSymbols = new Set<string>();
   private unknownCounter = 0;
+  private readonly limits: Limits;
 
   constructor(private readonly model: ModelProto, private readonly options: BytesImportOptions) {
+    this.limits = resolveLimits(options.limits);
     this.graph = new Graph(model.graph?.name || 'main');
-    this.builder = new GraphBuilder(this.graph, { fold: options.fold ?? true });
+    this.builder = new GraphBuilder(this.graph, { fold: options.fold ?? true, maxFoldElements: this.limits.maxFoldElements });
     this.opsets = (model.opsetImport ?? []).map((o) => ({ domain: normalizeDomain(o.domain), version: toNumber(o.version) }));
     this.defaultOpset = this.opsets.find((o) => o.domain === '')?.version ?? 1;
     this.graph.opsets = this.opsets;
@@ -175,15 +212,21 @@ class Importer {
   // Initializers, inputs, outputs
 
   private importInitializers(list: readonly TensorProto[]): void {
+    let total = 0;
     for (const t of list) {
       const name = t.name ?? '';
       if (!this.define(name, 'initializer')) continue;
       try {
-        this.onnxNames.set(name, this.graph.addConstant(name, tensorFromProto(t, { baseDir: this.options.baseDir })));
+        const data = tensorFromProto(t, { baseDir: this.options.baseDir, limits: this.limits });
+        total += isLazy(data) ? data.byteLength : data.data.byteLength;
+        this.onnxNames.set(name, this.graph.addConstant(name, data));
       } catch (e) {
         this.record(-1, e);
         this.poison([name]);
       }
+    }
+    if (total > this.limits.maxTotalInitializerBytes) {
+      this.report(-1, 'initializersTooLarge', { bytes: formatBytes(total), limit: formatBytes(this.limits.maxTotalInitializerBytes) });
     }
   }
 
@@ -218,16 +261,39 @@ class Importer {
     const dtype = dtypeFromOnnx(tt.elemType ?? 0);
     if (!dtype) return `element type ${onnxDataTypeName(tt.elemType ?? 0)} is not supported`;
     if (!tt.shape) return 'the shape is not declared (inputs of unknown rank are not supported)';
+    const dims = tt.shape.dim ?? [];
+    if (dims.length > this.limits.maxRank) return `rank ${dims.length} is more than the limit of ${this.limits.maxRank}`;
     const shape: Dim[] = [];
-    for (const d of tt.shape.dim ?? []) {
+    for (const d of dims) {
       if (d.dimValue !== null && d.dimValue !== undefined) {
         const n = toNumber(d.dimValue);
         if (n < 0) return `dimension ${shape.length} is negative (${n})`;
+        if (!Number.isSafeInteger(n)) return `dimension ${shape.length} (${n}) is not an exact integer`;
         shape.push(n);
       } else if (d.dimParam) shape.push(sanitizeSymbol(d.dimParam));
       else shape.push(this.freshSymbol());
     }
-    return { dtype, shape };
+    const tooLarge = this.sizeProblem(dtype, shape);
+    return tooLarge ? `${typeText(dtype, shape)} ${tooLarge}` : { dtype, shape };
+  }
+
+  /**
+   * What is wrong with the size of a type, or undefined: the rank, or the bytes of its static dims (a lower
+   * bound when some dims are symbolic, since symbols are >= 1) against the limits.
+   */
+  private sizeProblem(dtype: DType, shape: readonly Dim[]): string | undefined {
+    const { maxRank, maxTensorBytes } = this.limits;
+    if (shape.length > maxRank) return `has rank ${shape.length}, more than the limit of ${maxRank}`;
+    const staticDims = shape.filter((d): d is number => typeof d === 'number');
+    const bad = staticDims.find((d) => !Number.isSafeInteger(d) || d < 0);
+    if (bad !== undefined) return `has an invalid dimension (${bad})`;
+    const count = checkedElementCount(staticDims);
+    const bytes = count === undefined ? undefined : count * dtypeInfo(dtype).bytes;
+    const huge = staticDims.find((d) => d > maxTensorBytes);
+    if (huge !== undefined && bytes === 0) return `has the dimension ${huge}, more than the limit of ${maxTensorBytes} (even with no elements)`;
+    if (bytes !== undefined && bytes <= maxTensorBytes) return undefined;
+    const atLeast = staticDims.length < shape.length ? 'at least ' : '';
+    return `would take ${atLeast}${bytes === undefined ? 'more than 2^53 elements' : formatBytes(bytes)}, more than the limit of ${formatBytes(maxTensorBytes)}`;
   }
 
   private importOutputs(list: readonly ValueInfoProto[]): void {
@@ -293,7 +359,7 @@ class Importer {
             const key = [...cyc].sort((a, b) => a - b).join(',');
             if (!seenCycles.has(key)) {
               seenCycles.add(key);
-              const first = cyc.indexOf(Math.min(...cyc));
+              const first = cyc.indexOf(cyc.reduce((a, b) => Math.min(a, b)));
               const loop = [...cyc.slice(first), ...cyc.slice(0, first)];
               const text = [...loop, loop[0]!].map((k) => `${nodes[k]!.opType} node '${this.nodeName(nodes[k]!, k)}'`).join(' -> ');
               this.report(loop[0]!, 'cycle', { nodes: text });
@@ -333,7 +399,7 @@ class Importer {
     }
     let attrs: Record<string, AttrValue>;
     try {
-      attrs = attributesOf(n.attribute ?? [], { op, name }, { baseDir: this.options.baseDir });
+      attrs = attributesOf(n.attribute ?? [], { op, name }, { baseDir: this.options.baseDir, limits: this.limits });
     } catch (e) {
       return failed(e);
     }
@@ -360,6 +426,11 @@ class Importer {
       const results = isConstant
         ? [this.graph.addConstant(outNames[0] ?? '', constantValue(attrs, { op, name }))]
         : this.buildNode(def!, domain, inputs, attrs, name, outNames);
+      const oversized = results.map((v) => [v, this.sizeProblem(v.type.dtype, v.type.shape)] as const).filter(([, p]) => p);
+      for (const [v, problem] of oversized) {
+        this.report(index, 'resultTooLarge', { op, node: name, value: v.name, type: typeText(v.type.dtype, v.type.shape), detail: problem! });
+      }
+      if (oversized.length > 0) return failed();
       results.forEach((v, k) => {
         const out = outNames[k];
         if (out && this.definedBy.get(out)?.node === index) this.onnxNames.set(out, v);
@@ -415,6 +486,13 @@ function tensorToAttr(t: Tensor, kind: string | undefined): AttrValue | undefine
   }
 }
 
+/** An attribute value, briefly, for diagnostics. */
+function describeValue(v: AttrValue): string {
+  if (v instanceof Tensor) return `a tensor ${v.dtype}[${v.shape.join(', ')}]`;
+  if (Array.isArray(v)) return `a list of ${v.length} ${v.length > 0 ? typeof v[0] : 'values'}s`;
+  return `${typeof v} ${JSON.stringify(v)}`;
+}
+
 /** The tensor of a Constant node, from whichever of its value attributes is set. */
 function constantValue(attrs: Record<string, AttrValue>, node: { op: string; name: string }): Tensor {
   const given = Object.keys(attrs);
@@ -424,12 +502,15 @@ function constantValue(attrs: Record<string, AttrValue>, node: { op: string; nam
   if (given.length !== 1) fail(`exactly one value attribute is required, got ${given.length === 0 ? 'none' : given.join(', ')}`);
   const key = given[0]!;
   const v = attrs[key]!;
+  // The attribute's declared type decides its value's kind, which need not be the one the name calls for.
+  const isNumbers = (x: AttrValue): x is number[] => Array.isArray(x) && x.every((e) => typeof e === 'number');
+  const wrongKind = (kind: string): never => fail(`attribute '${key}' must be ${kind}, got ${describeValue(v)}`);
   switch (key) {
-    case 'value': return v as Tensor;
-    case 'value_float': return Tensor.scalar('f32', v as number);
-    case 'value_floats': return Tensor.fromNumbers('f32', [(v as number[]).length], v as number[]);
-    case 'value_int': return Tensor.scalar('i64', v as number);
-    case 'value_ints': return Tensor.fromNumbers('i64', [(v as number[]).length], v as number[]);
+    case 'value': return v instanceof Tensor ? v : wrongKind('a tensor');
+    case 'value_float': return typeof v === 'number' ? Tensor.scalar('f32', v) : wrongKind('a float');
+    case 'value_floats': return isNumbers(v) ? Tensor.fromNumbers('f32', [v.length], v) : wrongKind('a list of floats');
+    case 'value_int': return typeof v === 'number' && Number.isInteger(v) ? Tensor.scalar('i64', v) : wrongKind('an int');
+    case 'value_ints': return isNumbers(v) && v.every(Number.isInteger) ? Tensor.fromNumbers('i64', [v.length], v) : wrongKind('a list of ints');
     case 'value_string': case 'value_strings': return fail('string constants are not supported');
     default: return fail(`unknown attribute '${key}'`);
   }

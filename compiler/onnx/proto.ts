@@ -2,6 +2,8 @@
 
 import onnxPkg from 'onnx-proto';
 import { CompileError } from '../diagnostics.js';
+import { DEFAULT_LIMITS, type Limits, formatBytes } from '../limits.js';
+import { prescanModel } from './prescan.js';
 
 export const { onnx } = onnxPkg;
 
@@ -43,10 +45,15 @@ function startsLikeModel(bytes: Uint8Array): boolean {
 
 /**
  * Decodes a ModelProto. Throws a CompileError for an empty buffer, a truncated protobuf, bytes that are not a
- * protobuf, or a message without a graph (random bytes sometimes decode "successfully" into junk).
+ * protobuf, or a message without a graph (random bytes sometimes decode "successfully" into junk); and, before
+ * decoding, for bytes that would pass a limit (size, nesting depth, node count, decoder memory: see prescan.ts).
  */
-export function decodeModel(bytes: Uint8Array, file: string): ModelProto {
+export function decodeModel(bytes: Uint8Array, file: string, limits: Limits = DEFAULT_LIMITS): ModelProto {
   if (bytes.length === 0) throw CompileError.of('emptyFile', { file });
+  if (bytes.length > limits.maxModelBytes) {
+    throw CompileError.of('modelTooLarge', { file, size: formatBytes(bytes.length), limit: formatBytes(limits.maxModelBytes) });
+  }
+  prescanModel(bytes, limits, file);
   let model: ModelProto;
   try {
     model = onnx.ModelProto.decode(bytes);
@@ -55,6 +62,10 @@ export function decodeModel(bytes: Uint8Array, file: string): ModelProto {
     // protobufjs throws RangeError('index out of range: ...') when a field runs past the end of the buffer.
     if (e instanceof RangeError && /index out of range/.test(reason) && startsLikeModel(bytes)) {
       throw CompileError.of('truncatedFile', { file, reason });
+    }
+    // The prescan bounds the nesting; should the stack still run out, say so rather than "not a model".
+    if (e instanceof RangeError && /call stack/i.test(reason)) {
+      throw CompileError.of('nestingTooDeep', { file, limit: limits.maxNestingDepth, where: 'the stack ran out while decoding' });
     }
     throw CompileError.of('notProtobuf', { file, reason });
   }

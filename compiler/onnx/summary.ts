@@ -5,7 +5,8 @@ import { CompileError, type Diagnostic } from '../diagnostics.js';
 import { dtypeFromOnnx, dtypeInfo, onnxDataTypeName } from '../ir/dtype.js';
 import { getOp } from '../ops/registry.js';
 import '../ops/index.js';
-import { importModel, normalizeDomain, readModelFile } from './import.js';
+import { checkedElementCount, resolveLimits } from '../limits.js';
+import { type BytesImportOptions, type ImportOptions, importModel, normalizeDomain, readModelFile } from './import.js';
 import { type ValueInfoProto, decodeModel, toNumber } from './proto.js';
 
 export interface IoSummary {
@@ -33,16 +34,22 @@ export interface OnnxSummary {
 }
 
 /** Describes a model even when it does not import; throws only when the file is not a readable ONNX model. */
-export function summarizeOnnx(file: string): OnnxSummary {
-  const model = decodeModel(readModelFile(file), file);
+export function summarizeOnnx(file: string, options: ImportOptions = {}): OnnxSummary {
+  return summarizeOnnxBytes(readModelFile(file, options.limits), { ...options, fileName: file, baseDir: path.dirname(path.resolve(file)) });
+}
+
+/** The same for model bytes (`fileName` names them; `baseDir` is where external data is looked up). */
+export function summarizeOnnxBytes(bytes: Uint8Array, options: BytesImportOptions = {}): OnnxSummary {
+  const file = options.fileName ?? '<bytes>';
+  const model = decodeModel(bytes, file, resolveLimits(options.limits));
   const g = model.graph!;
   const initializers = g.initializer ?? [];
   const initNames = new Set(initializers.map((t) => t.name ?? ''));
 
   const parameters = { count: 0, bytes: 0, tensors: initializers.length, external: 0 };
   for (const t of initializers) {
-    // From the dims, so external weights are counted without being read.
-    const count = (t.dims ?? []).reduce<number>((acc, d) => acc * toNumber(d), 1);
+    // From the dims, so external weights are counted without being read (invalid dims count 0: the import says why).
+    const count = checkedElementCount((t.dims ?? []).map(toNumber)) ?? 0;
     const dtype = dtypeFromOnnx(t.dataType ?? 0);
     parameters.count += count;
     parameters.bytes += dtype ? count * dtypeInfo(dtype).bytes : (t.rawData?.length ?? 0);
@@ -64,7 +71,7 @@ export function summarizeOnnx(file: string): OnnxSummary {
 
   let diagnostics: Diagnostic[] = [];
   try {
-    importModel(model, { baseDir: path.dirname(path.resolve(file)), fileName: file });
+    importModel(model, { ...options, fileName: file });
   } catch (e) {
     if (!(e instanceof CompileError)) throw e;
     diagnostics = e.diagnostics;

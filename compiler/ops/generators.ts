@@ -98,7 +98,9 @@ const RANGE_TYPES: readonly DType[] = ['f32', 'f64', 'i16', 'i32', 'i64'];
 /** Range's length max(ceil((limit - start) / delta), 0) on numbers. */
 function rangeLength(ctx: Failer, start: number, limit: number, delta: number): number {
   if (delta === 0) ctx.fail('delta must not be 0');
-  return Math.max(0, Math.ceil((limit - start) / delta));
+  const n = Math.max(0, Math.ceil((limit - start) / delta));
+  if (!Number.isSafeInteger(n)) ctx.fail(`start ${start}, limit ${limit} and delta ${delta} do not give a finite length`);
+  return n;
 }
 
 export const Range = defineOp({

@@ -12,6 +12,8 @@ import './matrix.js';
 import './scan.js';
 import './pad.js';
 import './scatter.js';
+import './fused.js';
+import './attention.js';
 
 export { getOp, allOps, defineOp, attr } from './registry.js';
 export type { OpDef } from './registry.js';

@@ -132,7 +132,7 @@ export const Gemm = defineOp({
 // ---------------------------------------------------------------------------------------------------------
 // Conv
 
-type ConvAttrs = {
+export type ConvAttrs = {
   readonly auto_pad: string;
   readonly dilations?: number[];
   readonly group: number;
@@ -152,7 +152,7 @@ interface ConvGeometry {
 }
 
 /** Output spatial dims and padding of a convolution; symbolic input dims only where the result is exact. */
-function convGeometry(ctx: { fail(m: string): never }, x: readonly Dim[], w: readonly Dim[], attrs: ConvAttrs): ConvGeometry {
+export function convGeometry(ctx: { fail(m: string): never }, x: readonly Dim[], w: readonly Dim[], attrs: ConvAttrs): ConvGeometry {
   const rank = x.length - 2;
   const wk = w.slice(2);
   if (!wk.every(isStaticDim)) ctx.fail(`the kernel's spatial dims must be static, got W ${shapeToString(w)}`);

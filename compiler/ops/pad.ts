@@ -17,7 +17,7 @@ type Mode = (typeof MODES)[number];
  * Per axis of the input, the (begin, end) amounts: `pads` holds all begins then all ends, for every axis or
  * for the listed `axes` (opset 18); axes not listed get 0.
  */
-function padWidths(ctx: Failer, rank: number, pads: readonly Dim[], axes: readonly number[] | undefined): [Dim, Dim][] {
+export function padWidths(ctx: Failer, rank: number, pads: readonly Dim[], axes: readonly number[] | undefined): [Dim, Dim][] {
   const axisList = axes ? normalizeAxes(ctx, axes, rank) : Array.from({ length: rank }, (_, i) => i);
   if (pads.length !== 2 * axisList.length) {
     ctx.fail(`pads has ${pads.length} elements [${pads.join(', ')}], expected ${2 * axisList.length} (2 per ${axes ? 'listed axis' : `axis of the rank-${rank} input`})`);
@@ -35,20 +35,30 @@ function checkMode(ctx: Failer, mode: string): Mode {
 }
 
 /**
+ * The padded size of one axis of length `dim` (begin, end amounts), checked as evaluation needs it: not negative,
+ * and for reflect/edge/wrap at least one element left after cropping. The type rule uses it without the map.
+ */
+function axisSize(ctx: Failer, axis: number, dim: number, begin: number, end: number, mode: Mode): number {
+  const out = dim + begin + end;
+  if (!Number.isSafeInteger(out)) ctx.fail(`pads (${begin}, ${end}) on axis ${axis} of size ${dim} give the size ${out}, which is not a valid dimension`);
+  if (out < 0) ctx.fail(`pads (${begin}, ${end}) on axis ${axis} of size ${dim} give a negative size ${out}`);
+  const len = dim - Math.max(-begin, 0) - Math.max(-end, 0);
+  const padded = begin > 0 || end > 0;
+  if (mode !== 'constant' && padded && len < 1) {
+    ctx.fail(`${mode} padding of axis ${axis} needs at least one element after cropping, the axis has ${Math.max(len, 0)}`);
+  }
+  return out;
+}
+
+/**
  * For one axis of length `dim` padded by (begin, end): the input position each output position reads, or -1 for
  * the constant. Negative amounts crop first; the mode then pads the cropped range [cropBegin, dim - cropEnd).
  */
 function axisMap(ctx: Failer, axis: number, dim: number, begin: number, end: number, mode: Mode): Int32Array {
-  const out = dim + begin + end;
-  if (out < 0) ctx.fail(`pads (${begin}, ${end}) on axis ${axis} of size ${dim} give a negative size ${out}`);
+  const out = axisSize(ctx, axis, dim, begin, end, mode);
   const cropBegin = Math.max(-begin, 0);
   const len = dim - cropBegin - Math.max(-end, 0);
   const padBegin = Math.max(begin, 0);
-  const padEnd = Math.max(end, 0);
-  const padded = padBegin > 0 || padEnd > 0;
-  if (mode !== 'constant' && padded && len < 1) {
-    ctx.fail(`${mode} padding of axis ${axis} needs at least one element after cropping, the axis has ${Math.max(len, 0)}`);
-  }
   const period = 2 * (len - 1);
   const map = new Int32Array(out);
   for (let o = 0; o < out; o++) {
@@ -139,7 +149,7 @@ export const Pad = defineOp({
       const [b, e] = widths[i]!;
       if (isStaticDim(d) && isStaticDim(b) && isStaticDim(e)) {
         // The same checks as evaluation: a negative size, reflect/edge/wrap on too short an axis.
-        return axisMap(ctx, i, d, b, e, ctx.attrs.mode as Mode).length;
+        return axisSize(ctx, i, d, b, e, ctx.attrs.mode as Mode);
       }
       const size = dimAdd(dimAdd(d, b), e);
       if (isStaticDim(size) && size < 0) ctx.fail(`pads (${b}, ${e}) on axis ${i} of size ${d} give a negative size ${size}`);

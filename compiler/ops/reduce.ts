@@ -61,8 +61,9 @@ function gather<T, A extends { [i: number]: T }>(values: ArrayLike<T>, g: Groupi
 type ReduceKernel = (xs: Float64Array) => number;
 
 const sum = (xs: Float64Array): number => xs.reduce((a, x) => a + x, 0);
-const max = (xs: Float64Array): number => xs.reduce((a, x) => (Number.isNaN(a) || x > a || Number.isNaN(x) ? x : a), -Infinity);
-const min = (xs: Float64Array): number => xs.reduce((a, x) => (Number.isNaN(a) || x < a || Number.isNaN(x) ? x : a), Infinity);
+// NaN propagates: once the fold holds NaN it keeps it (numpy, ONNX Runtime).
+const max = (xs: Float64Array): number => xs.reduce((a, x) => (Number.isNaN(a) ? a : x > a || Number.isNaN(x) ? x : a), -Infinity);
+const min = (xs: Float64Array): number => xs.reduce((a, x) => (Number.isNaN(a) ? a : x < a || Number.isNaN(x) ? x : a), Infinity);
 
 function logSumExp(xs: Float64Array): number {
   const m = max(xs);

@@ -4,6 +4,7 @@
 import { type Dim, dimDiv, dimEq, dimsProduct, isStaticDim, shapeToString } from '../ir/dim.js';
 import { isInteger } from '../ir/dtype.js';
 import { Tensor, stridesOf } from '../ir/tensor.js';
+import { RANK_CEILING } from '../limits.js';
 import { type InferContext, defineOp, attr } from './registry.js';
 import { broadcastIndex, broadcastShapes, broadcastStatic, normalizeAxes } from './util.js';
 import { affineIndex, attrOrOperand, staticShape, takeDims, takeElements } from './layout.js';
@@ -24,6 +25,8 @@ export function shapeOperand(ctx: InferContext<unknown>, i: number, what: string
   if (known) return known;
   const n = t.shape[0]!;
   if (!isStaticDim(n)) ctx.fail(`the ${what} (operand ${i}) could not be determined at compile time, not even its length (${n})`);
+  // One dim per element: a longer operand is not a shape (and would build that many symbols).
+  if (n > RANK_CEILING) ctx.fail(`the ${what} (operand ${i}) has ${n} elements, more than the ${RANK_CEILING} dims a shape may have`);
   return Array.from({ length: n }, () => ctx.freshDim(what.replace(/\s+/g, '_')));
 }
 
@@ -249,6 +252,12 @@ export const Transpose = defineOp({
   },
 });
 
+/** Expand's target shape, checked (type rule and evaluation alike): no negative dims. */
+function checkExpandTarget(ctx: Failer, target: Dim[]): Dim[] {
+  if (target.some((d) => isStaticDim(d) && d < 0)) ctx.fail(`target shape ${shapeToString(target)} has a negative dim`);
+  return target;
+}
+
 export const Expand = defineOp({
   name: 'Expand',
   summary: 'broadcasts a tensor to a shape (numpy rules, so the result may have more dims than the target)',
@@ -257,13 +266,12 @@ export const Expand = defineOp({
   attrs: {},
   infer(ctx) {
     const t = ctx.input(0);
-    const target = shapeOperand(ctx as InferContext<unknown>, 1, 'target shape');
-    if (target.some((d) => isStaticDim(d) && d < 0)) ctx.fail(`target shape ${shapeToString(target)} has a negative dim`);
+    const target = checkExpandTarget(ctx, shapeOperand(ctx as InferContext<unknown>, 1, 'target shape'));
     return [{ dtype: t.dtype, shape: broadcastShapes(ctx, [t.shape, target]) }];
   },
   evaluate(ctx) {
     const t = ctx.input(0);
-    const shape = broadcastStatic(ctx, [t.shape, ctx.input(1).toNumbers()]);
+    const shape = broadcastStatic(ctx, [t.shape, checkExpandTarget(ctx, ctx.input(1).toNumbers()) as number[]]);
     return [takeElements(t.dtype, shape, [t], broadcastIndex(t.shape, shape))];
   },
   symbolic(ctx) {

@@ -1,0 +1,257 @@
+// Vectorized f32x4 approximations of exp, log, tanh, sigmoid, erf and GELU, emitted inline as binaryen expressions.
+//
+// Each function takes the `Fn` under construction and a v128 expression and returns a v128 expression (a block
+// that stores its argument and temporaries in fresh locals of `f`). Scalar tails use `scalarOf`, which runs the
+// same vector code on a splat and takes lane 0, so main loops and tails round identically.
+//
+// Polynomial coefficients are weighted least-squares / Lawson (near-minimax) fits made for this file in float64
+// (relative error of the final result), rounded to f32. Measured accuracy against Math.* in float64 rounded to
+// f32 is in test/wasm/math.test.ts (each is within 2 ulp; see the table there).
+
+import binaryen from 'binaryen';
+import type { Expr } from './kernel.js';
+import type { Fn, Local } from './simd.js';
+
+const { v128 } = binaryen;
+
+/** A vector approximation: f32x4 in, f32x4 out. */
+export type VecMath = (f: Fn, x: Expr) => Expr;
+
+// ---- small helpers ------------------------------------------------------------------------------------------
+
+function tmp(f: Fn, value: Expr): [Local, Expr] {
+  const l = f.local(v128);
+  return [l, f.set(l, value)];
+}
+
+const c = (f: Fn, v: number): Expr => f.splatConst(Math.fround(v));
+const ci = (f: Fn, v: number): Expr => f.m.i32x4.splat(f.m.i32.const(v | 0));
+
+/** Horner evaluation of sum coeffs[k] * t^k (t a local). */
+function horner(f: Fn, t: Local, coeffs: readonly number[]): Expr {
+  let acc = c(f, coeffs[coeffs.length - 1]!);
+  for (let k = coeffs.length - 2; k >= 0; k--) acc = f.madd(acc, f.get(t), c(f, coeffs[k]!));
+  return acc;
+}
+
+/** Lanes of `a` where `mask` is all-ones, else lanes of `b`. */
+function select(f: Fn, mask: Expr, a: Expr, b: Expr): Expr {
+  return f.m.v128.bitselect(a, b, mask);
+}
+
+function result(f: Fn, stmts: Expr[], value: Expr): Expr {
+  return f.m.block(null, [...stmts, value], v128);
+}
+
+const SIGN = -0x80000000;
+const ABS = 0x7fffffff;
+
+// ---- exp ----------------------------------------------------------------------------------------------------
+
+const LOG2E = Math.LOG2E;
+/** ln 2 split so that n * LN2_HI is exact for |n| <= 2^15. */
+const LN2_HI = 0.693359375;
+const LN2_LO = Math.fround(Math.LN2 - LN2_HI);
+/** exp(r) = 1 + r + r^2 P(r) on [-ln2/2, ln2/2]; fit error 5e-11 relative. */
+const EXP_P = [0.5, 0.1666666567325592, 0.04166629537940025, 0.008333496749401093, 0.0013944648671895266, 0.00019790351507253945];
+
+/**
+ * e^x: x clamped to [-104, 89] (NaN passes), n = round(x log2 e), r = x - n ln2 (two-part constant),
+ * e^x = (1 + r + r^2 P(r)) * 2^(n>>1) * 2^(n - n>>1): two scalings keep both factors normal, so results
+ * underflow gradually to 0 for large negative x and overflow to +inf above ~88.72.
+ */
+export const expF32x4: VecMath = (f, x) => {
+  const m = f.m;
+  const [t, s0] = tmp(f, m.f32x4.min(m.f32x4.max(x, c(f, -104)), c(f, 89)));
+  const [n, s1] = tmp(f, m.f32x4.nearest(m.f32x4.mul(f.get(t), c(f, LOG2E))));
+  const [r, s2] = tmp(f, f.madd(f.get(n), c(f, -LN2_LO), f.madd(f.get(n), c(f, -LN2_HI), f.get(t))));
+  const [p, s3] = tmp(f, m.f32x4.add(f.madd(m.f32x4.mul(f.get(r), f.get(r)), horner(f, r, EXP_P), f.get(r)), c(f, 1)));
+  const [k, s4] = tmp(f, m.i32x4.trunc_sat_f32x4_s(f.get(n)));
+  const [k1, s5] = tmp(f, m.i32x4.shr_s(f.get(k), m.i32.const(1)));
+  const scale = (e: Expr) => m.i32x4.shl(m.i32x4.add(e, ci(f, 127)), m.i32.const(23));
+  const value = m.f32x4.mul(
+    m.f32x4.mul(f.get(p), scale(f.get(k1))),
+    scale(m.i32x4.sub(f.get(k), f.get(k1))),
+  );
+  return result(f, [s0, s1, s2, s3, s4, s5], value);
+};
+
+// ---- log ----------------------------------------------------------------------------------------------------
+
+/** log(1 + g) = g - g^2/2 + g^3 P(g) on [sqrt(1/2) - 1, sqrt(2) - 1]; fit error 8e-10 relative. */
+const LOG_P = [
+  0.3333331346511841, -0.25000008940696716, 0.2000211775302887, -0.16667993366718292, 0.14219553768634796,
+  -0.12405640631914139, 0.11888207495212555, -0.11675378680229187, 0.06746220588684082,
+];
+
+/**
+ * ln x: x = m 2^e with m in [sqrt(1/2), sqrt(2)) (subnormals scaled by 2^23 first), g = m - 1,
+ * ln x = e ln2_hi + (g - g^2/2 + g^3 P(g) + e ln2_lo). x < 0 or NaN gives NaN, 0 gives -inf, +inf gives +inf.
+ */
+export const logF32x4: VecMath = (f, x) => {
+  const m = f.m;
+  const [xv, s0] = tmp(f, x);
+  const [tiny, s1] = tmp(f, m.f32x4.lt(f.get(xv), c(f, 2 ** -126)));
+  const [xs, s2] = tmp(f, select(f, f.get(tiny), m.f32x4.mul(f.get(xv), c(f, 2 ** 23)), f.get(xv)));
+  const bits = f.get(xs);
+  const [mant, s3] = tmp(f, m.v128.or(m.v128.and(bits, ci(f, 0x007fffff)), ci(f, 0x3f800000)));
+  const [e0, s4] = tmp(f, m.i32x4.sub(
+    m.i32x4.sub(m.i32x4.shr_s(f.get(xs), m.i32.const(23)), ci(f, 127)),
+    m.v128.and(f.get(tiny), ci(f, 23)),
+  ));
+  const [big, s5] = tmp(f, m.f32x4.gt(f.get(mant), c(f, Math.SQRT2)));
+  const [g, s6] = tmp(f, m.f32x4.sub(select(f, f.get(big), m.f32x4.mul(f.get(mant), c(f, 0.5)), f.get(mant)), c(f, 1)));
+  // e + 1 where the mantissa was halved: the mask is -1 there.
+  const [e, s7] = tmp(f, m.f32x4.convert_i32x4_s(m.i32x4.sub(f.get(e0), f.get(big))));
+  const [z, s8] = tmp(f, m.f32x4.mul(f.get(g), f.get(g)));
+  const [y, s9] = tmp(f, m.f32x4.mul(m.f32x4.mul(f.get(g), f.get(z)), horner(f, g, LOG_P)));
+  const s10 = f.set(y, f.madd(f.get(e), c(f, LN2_LO), f.get(y)));
+  const s11 = f.set(y, f.madd(f.get(z), c(f, -0.5), f.get(y)));
+  const [r, s12] = tmp(f, f.madd(f.get(e), c(f, LN2_HI), m.f32x4.add(f.get(g), f.get(y))));
+  // Special cases: negative -> NaN, zero -> -inf, +inf -> +inf, NaN -> itself.
+  let out = select(f, m.f32x4.lt(f.get(xv), c(f, 0)), c(f, NaN), f.get(r));
+  out = select(f, m.f32x4.eq(f.get(xv), c(f, 0)), c(f, -Infinity), out);
+  out = select(f, m.f32x4.eq(f.get(xv), c(f, Infinity)), f.get(xv), out);
+  out = select(f, m.f32x4.ne(f.get(xv), f.get(xv)), f.get(xv), out);
+  return result(f, [s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11, s12], out);
+};
+
+// ---- tanh, sigmoid ------------------------------------------------------------------------------------------
+
+/** tanh x = x + x z P(z), z = x^2, for |x| < 0.625; fit error 3e-8 relative. */
+const TANH_P = [-0.3333333134651184, 0.1333320587873459, -0.05394669622182846, 0.021700361743569374, -0.00817661639302969, 0.0021422954741865396];
+const TANH_SMALL = 0.625;
+
+/** tanh x: an odd polynomial near 0 (relative accuracy for tiny x), else sign(x) (1 - 2 / (e^(2|x|) + 1)). */
+export const tanhF32x4: VecMath = (f, x) => {
+  const m = f.m;
+  const [xv, s0] = tmp(f, x);
+  const [ax, s1] = tmp(f, m.v128.and(f.get(xv), ci(f, ABS)));
+  const [z, s2] = tmp(f, m.f32x4.mul(f.get(xv), f.get(xv)));
+  const small = f.madd(m.f32x4.mul(f.get(ax), f.get(z)), horner(f, z, TANH_P), f.get(ax));
+  const [e, s3] = tmp(f, expF32x4(f, m.f32x4.mul(m.f32x4.min(f.get(ax), c(f, 10)), c(f, 2))));
+  const large = m.f32x4.sub(c(f, 1), m.f32x4.div(c(f, 2), m.f32x4.add(f.get(e), c(f, 1))));
+  const mag = select(f, m.f32x4.lt(f.get(ax), c(f, TANH_SMALL)), small, large);
+  return result(f, [s0, s1, s2, s3], m.v128.or(mag, m.v128.and(f.get(xv), ci(f, SIGN))));
+};
+
+/** 1 / (1 + e^-x) as n / (1 + e) with e = e^-|x| and n = 1 (x >= 0) or e (x < 0): no overflow, one division. */
+export const sigmoidF32x4: VecMath = (f, x) => {
+  const m = f.m;
+  const [xv, s0] = tmp(f, x);
+  const [e, s1] = tmp(f, expF32x4(f, m.v128.or(f.get(xv), ci(f, SIGN))));
+  const num = select(f, m.f32x4.ge(f.get(xv), c(f, 0)), c(f, 1), f.get(e));
+  return result(f, [s0, s1], m.f32x4.div(num, m.f32x4.add(f.get(e), c(f, 1))));
+};
+
+// ---- erf, GELU ----------------------------------------------------------------------------------------------
+
+/** erf x = x + x P(x^2) for |x| < 1; fit error 1.2e-9 relative. */
+const ERF_SMALL = [
+  0.12837916612625122, -0.3761262595653534, 0.1128358542919159, -0.026853814721107483, 0.0051883310079574585,
+  -0.0008010223391465843, 0.00007853956776671112,
+];
+/**
+ * erfc x = e^(-x^2) Q(x - 1) for 1 <= x <= 4 (erf rounds to 1 in f32 beyond); Q fitted in t = x - 1 so that
+ * Horner does not cancel where erfc matters; fit error 6.5e-10 relative to erf.
+ */
+const ERFC_Q = [
+  0.42758357524871826, -0.27321144938468933, 0.15435749292373657, -0.07909935712814331, 0.03701644390821457,
+  -0.015334193594753742, 0.005098518915474415, -0.0011349464766681194, 0.00011946603626711294,
+];
+
+/**
+ * The two halves of erf on |x|: `small` = erf|x| by the polynomial (valid for |x| < 1) and `erfc` = erfc|x| =
+ * e^(-x^2) Q(|x| - 1) (valid for |x| >= 1; |x| clamped to 4, NaN passes), with `isSmall` the lane mask.
+ */
+function erfHalves(f: Fn, x: Local): { stmts: Expr[]; small: Expr; erfc: Expr; isSmall: Expr } {
+  const m = f.m;
+  const [ax, s1] = tmp(f, m.v128.and(f.get(x), ci(f, ABS)));
+  const [u, s2] = tmp(f, m.f32x4.mul(f.get(ax), f.get(ax)));
+  const small = f.madd(f.get(ax), horner(f, u, ERF_SMALL), f.get(ax));
+  const [cl, s3] = tmp(f, m.f32x4.min(f.get(ax), c(f, 4)));
+  const [t, s4] = tmp(f, m.f32x4.sub(f.get(cl), c(f, 1)));
+  const [e, s5] = tmp(f, expF32x4(f, m.f32x4.neg(m.f32x4.mul(f.get(cl), f.get(cl)))));
+  const erfc = m.f32x4.mul(f.get(e), horner(f, t, ERFC_Q));
+  return { stmts: [s1, s2, s3, s4, s5], small, erfc, isSmall: m.f32x4.lt(f.get(ax), c(f, 1)) };
+}
+
+/** erf x, odd: a polynomial for |x| < 1, 1 - erfc|x| beyond. */
+export const erfF32x4: VecMath = (f, x) => {
+  const m = f.m;
+  const [xv, s0] = tmp(f, x);
+  const h = erfHalves(f, xv);
+  const mag = select(f, h.isSmall, h.small, m.f32x4.sub(c(f, 1), h.erfc));
+  return result(f, [s0, ...h.stmts], m.v128.or(mag, m.v128.and(f.get(xv), ci(f, SIGN))));
+};
+
+/**
+ * erfc x = e^(-x^2) R(1 / x^2) / (x sqrt(pi)) for x >= 1.75 (the asymptotic form; R fitted on [1.75, 10] in
+ * float64, weighted least squares, error 1.8e-8 relative, 4.8e-8 with f32 Horner; erfc underflows f32 near
+ * x = 9.2). ERFC_Q's relative accuracy on erfc decays past x = 2 (5e-7 there, 6e-6 at 2.5, 1e-1 at 4): harmless
+ * for erf (1 - erfc), not for GELU's tail, which uses this form.
+ */
+const ERFC_TAIL_R = [
+  0.9999999403953552, -0.499987930059433, 0.7491327524185181, -1.8430863618850708, 5.86314058303833,
+  -19.374338150024414, 54.37873840332031, -110.1224594116211, 136.4234161376953, -76.13612365722656,
+];
+const ERFC_TAIL_MIN = 1.75;
+const ERFC_TAIL_MAX = 10;
+
+/**
+ * GELU, erf form: 0.5 x (1 + erf(x / sqrt 2)), with 1 + erf(z) = erfc|z| for z <= -1 so that the tail for
+ * x << 0 keeps its relative accuracy: erfc by e^(-z^2) Q for |z| < 2.5, by the asymptotic form up to |z| = 10
+ * (where GELU underflows to -0). Fits the GEMM epilogue's `(f, local) => Expr` activation shape.
+ */
+export function geluErfF32x4(f: Fn, x: Local): Expr {
+  const m = f.m;
+  const [z, s0] = tmp(f, m.f32x4.mul(f.get(x), c(f, Math.SQRT1_2)));
+  const h = erfHalves(f, z);
+  const [neg, s1] = tmp(f, m.f32x4.lt(f.get(x), c(f, 0)));
+  // |z| >= 1.75: the asymptotic form on |z| clamped to [1.75, 10] (NaN passes through the other branch). e^(-z^2)
+  // is taken from x, not from z = x / sqrt 2 (whose rounding costs 1e-6 relative at |z| = 4): x = xh + xl with xh
+  // of 12 bits, so z^2 = xh^2 / 2 + d exactly, d = xl (x + xh) / 2 <= z^2 / 2048, and e^(-d) is a cubic
+  // (error d^4 / 24 < 1e-9 for |z| <= 5).
+  const [xa, sa] = tmp(f, m.f32x4.min(m.f32x4.max(m.v128.and(f.get(x), ci(f, ABS)), c(f, ERFC_TAIL_MIN * Math.SQRT2)), c(f, ERFC_TAIL_MAX * Math.SQRT2)));
+  const [za, sb] = tmp(f, m.f32x4.mul(f.get(xa), c(f, Math.SQRT1_2)));
+  const [w, sc] = tmp(f, m.f32x4.div(c(f, 1), m.f32x4.mul(f.get(za), f.get(za))));
+  const [xh, sd] = tmp(f, m.v128.and(f.get(xa), ci(f, -4096)));
+  const [d, se] = tmp(f, m.f32x4.mul(m.f32x4.mul(m.f32x4.sub(f.get(xa), f.get(xh)), m.f32x4.add(f.get(xa), f.get(xh))), c(f, 0.5)));
+  const expZ2 = m.f32x4.mul(expF32x4(f, m.f32x4.mul(m.f32x4.mul(f.get(xh), f.get(xh)), c(f, -0.5))), horner(f, d, [1, -1, 0.5, -1 / 6]));
+  const tail = m.f32x4.div(m.f32x4.mul(expZ2, horner(f, w, ERFC_TAIL_R)), m.f32x4.mul(f.get(za), c(f, Math.sqrt(Math.PI))));
+  const [ec, s2] = tmp(f, select(f, m.f32x4.ge(m.v128.and(f.get(x), ci(f, ABS)), c(f, ERFC_TAIL_MIN * Math.SQRT2)), tail, h.erfc));
+  // 1 + erf z: small |z|: 1 +- small; large: 2 - erfc (z > 0) or erfc (z < 0).
+  const signedSmall = m.v128.xor(h.small, m.v128.and(f.get(neg), ci(f, SIGN)));
+  const large = select(f, f.get(neg), f.get(ec), m.f32x4.sub(c(f, 2), f.get(ec)));
+  const onePlus = select(f, h.isSmall, m.f32x4.add(c(f, 1), signedSmall), large);
+  return result(f, [s0, ...h.stmts, s1, sa, sb, sc, sd, se, s2], m.f32x4.mul(m.f32x4.mul(f.get(x), c(f, 0.5)), onePlus));
+}
+
+/**
+ * GELU, tanh form: 0.5 x (1 + tanh u), u = sqrt(2/pi) (x + 0.044715 x^3), computed as x sigmoid(2u) (the same
+ * function: 1 + tanh u = 2 sigmoid(2u)), which does not cancel for x << 0 as 1 + tanh u does.
+ */
+export function geluTanhF32x4(f: Fn, x: Local): Expr {
+  const m = f.m;
+  const twoU = m.f32x4.mul(
+    f.madd(m.f32x4.mul(m.f32x4.mul(f.get(x), f.get(x)), f.get(x)), c(f, 0.044715), f.get(x)),
+    c(f, 2 * Math.sqrt(2 / Math.PI)),
+  );
+  return m.f32x4.mul(f.get(x), sigmoidF32x4(f, twoU));
+}
+
+// ---- scalar use -----------------------------------------------------------------------------------------------
+
+/** A scalar f32 result of a vector approximation (lane 0 of it applied to a splat): tails round like main loops. */
+export function scalarOf(f: Fn, op: VecMath, x: Expr): Expr {
+  return f.m.f32x4.extract_lane(op(f, f.m.f32x4.splat(x)), 0);
+}
+
+/** The approximations by name, for tests and for kernels that pick one from an op. */
+export const vecMath: Readonly<Record<string, VecMath>> = {
+  exp: expF32x4,
+  log: logF32x4,
+  tanh: tanhF32x4,
+  sigmoid: sigmoidF32x4,
+  erf: erfF32x4,
+};

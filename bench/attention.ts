@@ -1,0 +1,179 @@
+// Micro-benchmark: the fused flash-style Attention kernel vs the unfused kernel chain MatMul→Mul→Add→Softmax→MatMul
+// at MiniLM sizes (B = 1, H = 12, D = 32, S = 128 / 512 / 2048, additive padding mask): median ms and peak arena bytes.
+//
+//   node --experimental-wasm-relaxed-simd --import tsx bench/attention.ts [--runs N] [--seqs 128,512] [--sweep]
+//
+// --sweep times the 'dot' kernel's register blockings (attentionTuning.rowGroup x keySubs) instead.
+//
+// Variants: 'unfused' heads-form Q [B,H,S,D], Kᵀ [B,H,D,S], V, mask [B,1,1,S] through the generic kernels;
+// 'fused heads Kᵀ' the same operands as one Attention (SIMD over keys); 'fused bsd' Q/K/V [B,S,H·D] as the fusion
+// pass produces it for BERT (SIMD over the head dim, and forced SIMD over keys for comparison). Peak arena bytes
+// come from the schedule and runtime/plan.ts's planArena at that shape. Outputs are cross-checked (rel. L2).
+
+import { type CompiledWasm, compileWasm } from '../backends/wasm/index.js';
+import { attentionTuning } from '../backends/wasm/kernels/attention.js';
+import { GraphBuilder } from '../compiler/ir/builder.js';
+import { Graph } from '../compiler/ir/graph.js';
+import { Tensor } from '../compiler/ir/tensor.js';
+import { evalDimExpr, planArena } from '../runtime/plan.js';
+import '../compiler/ops/index.js';
+
+const args = process.argv.slice(2);
+const opt = (name: string): string | undefined => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
+const seqs = (opt('--seqs') ?? '128,512,2048').split(',').map(Number);
+const [B, H, D] = [1, 12, 32];
+const SCALE = 1 / Math.sqrt(D);
+
+function relaxedAvailable(): boolean {
+  const c = [0xfd, 0x0c, ...new Array<number>(16).fill(0)];
+  const body = [0x00, ...c, ...c, ...c, 0xfd, 0x85, 0x02, 0x0b];
+  return WebAssembly.validate(new Uint8Array([0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 1, 5, 1, 0x60, 0, 1, 0x7b, 3, 2, 1, 0,
+    10, body.length + 2, 1, body.length, ...body]));
+}
+
+function random(shape: number[], seed: number, lo = -1, hi = 1): Tensor {
+  let s = seed >>> 0;
+  const n = shape.reduce((a, b) => a * b, 1);
+  const data = new Float32Array(n);
+  for (let i = 0; i < n; i++) data[i] = lo + (hi - lo) * ((s = (s * 1103515245 + 12345) >>> 0) / 2 ** 32);
+  return new Tensor('f32', shape, data);
+}
+
+/** Head-split copies of [B, S, H·D] data: [B, H, S, D] or (transposed) [B, H, D, S]. */
+function heads(x: Tensor, S: number, transposed: boolean): Tensor {
+  const src = x.data as Float32Array;
+  const out = new Float32Array(src.length);
+  for (let h = 0; h < H; h++) for (let s = 0; s < S; s++) for (let d = 0; d < D; d++) {
+    out[transposed ? (h * D + d) * S + s : (h * S + s) * D + d] = src[s * H * D + h * D + d]!;
+  }
+  return new Tensor('f32', transposed ? [B, H, D, S] : [B, H, S, D], out);
+}
+
+interface Case {
+  name: string;
+  graph: Graph;
+  feeds: Record<string, Tensor>;
+  /** Output as [B, S, H·D] numbers, for the cross-check. */
+  toBsd(y: Float32Array, S: number): Float32Array;
+  strategy?: 'dot' | 'keys';
+  rowGroup?: 1 | 2 | 4;
+  keySubs?: 1 | 2;
+}
+
+const fromHeads = (y: Float32Array, S: number): Float32Array => {
+  const out = new Float32Array(y.length);
+  for (let h = 0; h < H; h++) for (let s = 0; s < S; s++) for (let d = 0; d < D; d++) out[s * H * D + h * D + d] = y[(h * S + s) * D + d]!;
+  return out;
+};
+
+function cases(S: number): Case[] {
+  const [q, k, v] = [random([B, S, H * D], 1), random([B, S, H * D], 2), random([B, S, H * D], 3)];
+  const mask = new Tensor('f32', [B, 1, 1, S], Float32Array.from({ length: S }, (_, j) => (j >= S - S / 8 ? -10000 : 0)));
+  const headsFeeds = { q: heads(q, S, false), kt: heads(k, S, true), v: heads(v, S, false), mask };
+
+  const unfused = new Graph('unfused');
+  {
+    const b = new GraphBuilder(unfused, { fold: false });
+    const [iq, ik, iv, im] = [['q', [B, H, S, D]], ['kt', [B, H, D, S]], ['v', [B, H, S, D]], ['mask', [B, 1, 1, S]]].map(([n, s]) => unfused.addInput(n as string, { dtype: 'f32', shape: s as number[] }));
+    const scale = b.constant(new Tensor('f32', [], Float32Array.of(SCALE)), 'scale');
+    const [scores] = b.add('MatMul', [iq!, ik!], {}, { name: 'qk' });
+    const [scaled] = b.add('Mul', [scores!, scale], {}, { name: 'scale' });
+    const [masked] = b.add('Add', [scaled!, im!], {}, { name: 'mask' });
+    const [probs] = b.add('Softmax', [masked!], { axis: -1 }, { name: 'softmax' });
+    unfused.outputs = b.add('MatMul', [probs!, iv!], {}, { name: 'pv' });
+  }
+  const fusedHeads = new Graph('fused-heads');
+  {
+    const b = new GraphBuilder(fusedHeads, { fold: false });
+    const ins = [['q', [B, H, S, D]], ['kt', [B, H, D, S]], ['v', [B, H, S, D]], ['mask', [B, 1, 1, S]]].map(([n, s]) => fusedHeads.addInput(n as string, { dtype: 'f32', shape: s as number[] }));
+    fusedHeads.outputs = b.add('Attention', ins, { scale: SCALE, layout: 'heads', k_transposed: 1, mask_kind: 'additive' }, { name: 'attn' });
+  }
+  const fusedBsd = new Graph('fused-bsd');
+  {
+    const b = new GraphBuilder(fusedBsd, { fold: false });
+    const ins = [['q', [B, S, H * D]], ['k', [B, S, H * D]], ['v', [B, S, H * D]], ['mask', [B, 1, 1, S]]].map(([n, s]) => fusedBsd.addInput(n as string, { dtype: 'f32', shape: s as number[] }));
+    fusedBsd.outputs = b.add('Attention', ins, { num_heads: H, scale: SCALE, mask_kind: 'additive' }, { name: 'attn' });
+  }
+  const bsdFeeds = { q, k, v, mask };
+  if (args.includes('--sweep')) {
+    // Register blocking of the 'dot' kernel: rows sharing K loads x 4-key sub-blocks per softmax update.
+    return [{ name: 'unfused chain', graph: unfused, feeds: headsFeeds, toBsd: fromHeads }, ...([1, 2, 4] as const).flatMap((rowGroup) => ([1, 2] as const).map((keySubs) => (
+      { name: `fused bsd (dot) rows ${rowGroup} keys ${4 * keySubs}`, graph: fusedBsd, feeds: bsdFeeds, toBsd: (y: Float32Array) => y, strategy: 'dot' as const, rowGroup, keySubs })))];
+  }
+  return [
+    { name: 'unfused chain', graph: unfused, feeds: headsFeeds, toBsd: fromHeads },
+    { name: 'fused heads Kᵀ (keys)', graph: fusedHeads, feeds: headsFeeds, toBsd: fromHeads },
+    { name: 'fused bsd (dot)', graph: fusedBsd, feeds: bsdFeeds, toBsd: (y) => y, strategy: 'dot' },
+    { name: 'fused bsd (keys)', graph: fusedBsd, feeds: bsdFeeds, toBsd: (y) => y, strategy: 'keys' },
+  ];
+}
+
+/** Instantiates a compiled module with its feeds placed (the ABI of docs/bundle.md); returns run() and the output view. */
+async function prepare(compiled: CompiledWasm, feeds: Record<string, Tensor>, relaxed: boolean): Promise<{ place: () => void; run: () => void; output: () => Float32Array; peak: number }> {
+  const mw = compiled.manifestWasm;
+  const code = relaxed ? compiled.relaxed! : compiled.simd;
+  const instance = (await WebAssembly.instantiate(code.binary as Uint8Array<ArrayBuffer>, {})).instance;
+  const memory = instance.exports.memory as WebAssembly.Memory;
+  new Uint8Array(memory.buffer).set(compiled.weights, mw.weightsBase);
+  const plan = planArena(mw.buffers.map((b) => ({ bytes: evalDimExpr(b.bytes, {}), first: b.first, last: b.last })));
+  const end = mw.arenaBase + plan.total;
+  if (end > memory.buffer.byteLength) memory.grow(Math.ceil((end - memory.buffer.byteLength) / 65536));
+  const table = new Int32Array(memory.buffer, mw.tableBase, mw.symbols.length + mw.buffers.length);
+  plan.offsets.forEach((off, i) => (table[mw.symbols.length + i] = mw.arenaBase + off));
+  const addr = (slot: { buffer: number }): number => mw.arenaBase + plan.offsets[slot.buffer]!;
+  // The planner may reuse an input's bytes once it is dead (the unfused chain does): inputs are placed before every run.
+  const place = (): void => {
+    for (const slot of mw.inputs) new Uint8Array(memory.buffer).set(feeds[slot.name]!.bytes(), addr(slot));
+  };
+  const out = mw.outputs[0]!;
+  const n = compiled.schedule.outputs[0]!.shape.reduce<number>((a, d) => a * (d as number), 1);
+  const run = instance.exports.run as () => void;
+  return { place, run, output: () => new Float32Array(memory.buffer, addr(out), n).slice(), peak: plan.total };
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[s.length >> 1]!;
+}
+
+function relL2(a: Float32Array, b: Float32Array): number {
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < a.length; i++) {
+    num += (a[i]! - b[i]!) ** 2;
+    den += b[i]! ** 2;
+  }
+  return Math.sqrt(num / den);
+}
+
+const variants = relaxedAvailable() ? [false, true] : [false];
+const mb = (bytes: number): string => (bytes >= 1 << 20 ? `${(bytes / (1 << 20)).toFixed(1)} MiB` : `${(bytes / 1024).toFixed(0)} KiB`);
+console.log(`Attention B=${B} H=${H} D=${D}, additive padding mask; median ms (runs), peak arena${variants.length < 2 ? ' (relaxed SIMD unavailable: run with --experimental-wasm-relaxed-simd)' : ''}\n`);
+console.log(['S', 'variant', 'simd128 ms', ...(variants.length > 1 ? ['relaxed ms'] : []), 'peak arena', 'rel. L2 vs unfused'].join(' | '));
+for (const S of seqs) {
+  const runs = Number(opt('--runs') ?? 0) || (S >= 2048 ? 5 : S >= 512 ? 15 : 41);
+  // Every (case, variant) is prepared first, then timed round-robin, so that load from other processes hits all alike.
+  const rows: { c: Case; peak: number; runners: Awaited<ReturnType<typeof prepare>>[]; times: number[][] }[] = [];
+  for (const c of cases(S)) {
+    const defaults = { ...attentionTuning };
+    Object.assign(attentionTuning, { strategy: c.strategy ?? 'auto', ...(c.rowGroup ? { rowGroup: c.rowGroup } : {}), ...(c.keySubs ? { keySubs: c.keySubs } : {}) });
+    const compiled = compileWasm(c.graph, { relaxed: variants.length > 1 });
+    Object.assign(attentionTuning, defaults);
+    const runners = [];
+    for (const relaxed of variants) runners.push(await prepare(compiled, c.feeds, relaxed));
+    rows.push({ c, peak: runners[0]!.peak, runners, times: runners.map(() => []) });
+  }
+  const once = (p: Awaited<ReturnType<typeof prepare>>): number => {
+    p.place();
+    const t0 = performance.now();
+    p.run();
+    return performance.now() - t0;
+  };
+  for (let i = 0; i < Math.min(5, runs); i++) for (const r of rows) r.runners.forEach(once); // warm-up (V8 tiers up)
+  for (let i = 0; i < runs; i++) for (const r of rows) r.runners.forEach((p, k) => r.times[k]!.push(once(p)));
+  const reference = rows[0]!.c.toBsd(rows[0]!.runners[0]!.output(), S);
+  for (const r of rows) {
+    const errs = r.runners.map((p) => relL2(r.c.toBsd(p.output(), S), reference));
+    console.log([S, r.c.name, ...r.times.map((t) => `${median(t).toFixed(2)} (${runs})`), mb(r.peak), Math.max(...errs).toExponential(1)].join(' | '));
+  }
+}

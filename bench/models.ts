@@ -1,0 +1,191 @@
+// `npm run bench`: xfc wasm (SIMD128 and relaxed SIMD) against onnxruntime-web's wasm backend (1 thread),
+// interleaved in one process after warm-up, on the fixture BERT and a MiniLM-L6-size encoder.
+//
+//   npm run bench                       # all models
+//   npm run bench -- --quick            # fewer runs
+//   npm run bench -- --only minilm      # one model
+//
+// Node 20 runs relaxed SIMD only with --experimental-wasm-relaxed-simd: this script re-runs itself with it.
+
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+const FLAG = '--experimental-wasm-relaxed-simd';
+if (!process.execArgv.includes(FLAG)) {
+  const r = spawnSync(process.execPath, [FLAG, ...process.execArgv, ...process.argv.slice(1)], { stdio: 'inherit' });
+  process.exit(r.status ?? 1);
+}
+
+const { compileModel, formatSize } = await import('../cli/compile.js');
+const { bundleFiles, writeBundle } = await import('../backends/bundle.js');
+const { buildReport } = await import('../backends/report.js');
+const { summarizeTimes } = await import('../cli/bench.js');
+const { loadModel, hasRelaxedSimd } = await import('../runtime/index.js');
+type Feed = import('../runtime/index.js').Feed;
+type Timing = import('../cli/bench.js').Timing;
+
+const ROOT = path.resolve(import.meta.dirname, '..');
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
+
+interface BenchModel {
+  readonly name: string;
+  readonly file: string | undefined;
+  readonly seqs: readonly number[];
+  readonly skip?: string;
+}
+
+function minilm(): BenchModel {
+  const file = path.join(os.tmpdir(), 'xfc-bench-minilm-l6.onnx');
+  const python = '/usr/bin/python3';
+  if (!fs.existsSync(file)) {
+    const r = spawnSync(python, [path.join(ROOT, 'bench', 'export_minilm.py'), file], { encoding: 'utf8' });
+    if (r.status !== 0) {
+      return { name: 'minilm-l6 (random)', file: undefined, seqs: [], skip: `could not export it with ${python} bench/export_minilm.py (needs torch + onnx): ${(r.stderr || r.error?.message || '').trim().split('\n').pop()}` };
+    }
+  }
+  return { name: 'minilm-l6 (random)', file, seqs: [128, 512] };
+}
+
+const models: BenchModel[] = [
+  // The fixture BERT has 160 positions: seq 512 does not fit it.
+  { name: 'bert fixture (tiny)', file: path.join(ROOT, 'fixtures', 'models', 'bert-opset17.onnx'), seqs: [128] },
+  minilm(),
+].filter((m) => !only || m.name.startsWith(only));
+
+function feedsFor(inputs: readonly { name: string; dtype: string }[], seq: number): Record<string, Feed> {
+  const feeds: Record<string, Feed> = {};
+  let x = 12345;
+  for (const t of inputs) {
+    const data = new BigInt64Array(seq);
+    for (let i = 0; i < seq; i++) {
+      x = (x * 1103515245 + 12345) % 2147483648;
+      data[i] = /mask/.test(t.name) ? 1n : BigInt(1 + (x % 99)); // ids below every bench model's vocab (the fixture's is 100)
+    }
+    if (t.dtype !== 'int64') throw new Error(`bench feeds: ${t.name} is ${t.dtype}, expected int64`);
+    feeds[t.name] = { data, dims: [1, seq] };
+  }
+  return feeds;
+}
+
+function relL2(a: Float32Array, b: Float32Array): number {
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < a.length; i++) {
+    num += (a[i]! - b[i]!) ** 2;
+    den += b[i]! ** 2;
+  }
+  return Math.sqrt(num / Math.max(den, 1e-30));
+}
+
+interface Engine {
+  readonly name: string;
+  run(): Promise<Float32Array>;
+}
+
+const ort = await import('onnxruntime-web');
+ort.env.wasm.numThreads = 1;
+const ortWasm = path.join(ROOT, 'node_modules', 'onnxruntime-web', 'dist', 'ort-wasm-simd-threaded.wasm');
+
+async function ortEngine(file: string, feeds: Record<string, Feed>): Promise<Engine> {
+  const session = await ort.InferenceSession.create(new Uint8Array(fs.readFileSync(file)), { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
+  const tensors = Object.fromEntries(Object.entries(feeds).map(([k, f]) => [k, new ort.Tensor('int64', f.data as BigInt64Array, f.dims as number[])]));
+  const run = async () => (await session.run(tensors))[session.outputNames[0]!]!.data as Float32Array;
+  await run();
+  return { name: 'onnxruntime-web', run };
+}
+
+async function xfcEngine(files: Record<string, Uint8Array>, relaxed: boolean, feeds: Record<string, Feed>): Promise<Engine> {
+  const model = await loadModel(files, { backend: 'wasm', relaxedSimd: relaxed });
+  const run = async () => (await model.run(feeds))[model.outputs[0]!.name]!.data as Float32Array;
+  await run();
+  return { name: relaxed ? 'xfc relaxed-simd' : 'xfc simd128', run };
+}
+
+/** Warm-up then timed runs, the engines interleaved round by round; bounded by a time budget per engine. */
+async function measure(engines: Engine[]): Promise<Timing[]> {
+  const [warmup, runs, budgetMs] = quick ? [5, 10, 3000] : [30, 30, 15000];
+  const times: number[][] = engines.map(() => []);
+  const started = performance.now();
+  for (let i = 0; i < warmup && performance.now() - started < budgetMs * engines.length / 2; i++) for (const e of engines) await e.run();
+  const timedStart = performance.now();
+  for (let i = 0; i < runs; i++) {
+    for (const [k, e] of engines.entries()) {
+      const t0 = performance.now();
+      await e.run();
+      times[k]!.push(performance.now() - t0);
+    }
+    if (i >= 4 && performance.now() - timedStart > budgetMs * engines.length) break;
+  }
+  return times.map(summarizeTimes);
+}
+
+/** Load-to-first-result in a fresh node process (bench/cold.ts), median of 3. */
+function coldStart(engine: 'ort' | 'xfc' | 'xfc-simd', source: string, seq: number): number {
+  const times: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const r = spawnSync(process.execPath, [...process.execArgv, path.join(ROOT, 'bench', 'cold.ts'), engine, source, String(seq)], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`bench/cold.ts ${engine} failed: ${r.stderr}`);
+    times.push((JSON.parse(r.stdout.trim().split('\n').pop()!) as { ms: number }).ms);
+  }
+  return times.sort((a, b) => a - b)[1]!;
+}
+
+const rows: string[][] = [['model', 'seq', 'engine', 'median ms', 'p10', 'p90', 'GFLOP/s', 'vs ORT', 'cold ms', 'rel L2 vs ORT']];
+const sizes: string[] = [];
+for (const m of models) {
+  if (!m.file) {
+    console.log(`skipping ${m.name}: ${m.skip}`);
+    continue;
+  }
+  const t0 = performance.now();
+  let compiled;
+  try {
+    compiled = await compileModel(m.file, { maxShape: { batch: 1, seq: Math.max(...m.seqs) } });
+  } catch (e) {
+    console.log(`skipping ${m.name}: xfc cannot compile it yet:\n${(e as Error).message.split('\n').slice(0, 5).join('\n')}`);
+    continue;
+  }
+  const compileMs = performance.now() - t0;
+  const files = bundleFiles(compiled.contents);
+  const bundleDir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'xfc-bench-')), 'bundle');
+  process.on('exit', () => fs.rmSync(path.dirname(bundleDir), { recursive: true, force: true }));
+  writeBundle(bundleDir, compiled.contents);
+  const f = compiled.contents.files;
+  sizes.push(`${m.name}: compile ${(compileMs / 1000).toFixed(2)} s; model.wasm ${formatSize(f['model.wasm']!.byteLength)}, ` +
+    `model.relaxed.wasm ${formatSize(f['model.relaxed.wasm']?.byteLength ?? 0)}, weights.bin ${formatSize(f['weights.bin']!.byteLength)}; ` +
+    `ORT-web: ort-wasm-simd-threaded.wasm ${formatSize(fs.statSync(ortWasm).size)} + model.onnx ${formatSize(fs.statSync(m.file).size)}`);
+  for (const seq of m.seqs) {
+    const feeds = feedsFor(compiled.contents.manifest.inputs, seq);
+    const flops = buildReport({ schedule: compiled.schedule, nodesBefore: 0, nodesAfter: 0, shape: { batch: 1, seq } }).totalFlops;
+    const engines = [await ortEngine(m.file, feeds), await xfcEngine(files, false, feeds)];
+    if (hasRelaxedSimd()) engines.push(await xfcEngine(files, true, feeds));
+    const reference = await engines[0]!.run();
+    const errors = await Promise.all(engines.map(async (e) => relL2(await e.run(), reference)));
+    const timings = await measure(engines);
+    const cold = seq === m.seqs[0]
+      ? [coldStart('ort', m.file, seq), coldStart('xfc-simd', bundleDir, seq), ...(engines.length > 2 ? [coldStart('xfc', bundleDir, seq)] : [])]
+      : [];
+    const ortMs = timings[0]!.medianMs;
+    engines.forEach((e, k) => {
+      const t = timings[k]!;
+      rows.push([m.name, String(seq), e.name, t.medianMs.toFixed(2), t.p10Ms.toFixed(2), t.p90Ms.toFixed(2),
+        (flops / t.medianMs / 1e6).toFixed(1), k === 0 ? '1.00' : (t.medianMs / ortMs).toFixed(2), cold[k] === undefined ? '-' : cold[k]!.toFixed(0),
+        k === 0 ? '-' : errors[k]!.toExponential(1)]);
+    });
+    console.log(`measured ${m.name} seq ${seq} (${(flops / 1e9).toFixed(2)} GFLOP)`);
+  }
+}
+
+const ortVersion = (JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules', 'onnxruntime-web', 'package.json'), 'utf8')) as { version: string }).version;
+const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
+console.log(`\nxfc vs onnxruntime-web ${ortVersion} (wasm, 1 thread), node ${process.version}, batch 1, medians after warm-up; 'vs ORT' = xfc time / ORT time\n`);
+for (const [i, r] of rows.entries()) {
+  console.log(r.map((cell, c) => (c < 3 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  '));
+  if (i === 0) console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+}
+console.log(`\ncold ms: load to first result in a fresh process (bench/cold.ts), median of 3, at the first seq of each model.`);
+console.log(`\nsizes:\n  ${sizes.join('\n  ')}`);

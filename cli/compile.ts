@@ -1,0 +1,146 @@
+// `xfc compile`: ONNX model -> (passes) -> wasm code + weights -> an atomically written bundle directory.
+
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Command } from 'commander';
+import { importOnnxBytes, readModelFile } from '../compiler/onnx/import.js';
+import { compileWasm } from '../backends/wasm/index.js';
+import { optimize } from '../passes/pipeline.js';
+import { type BundleContents, BundleWriteError, DEFAULT_SYMBOL_MAX, buildManifest, stableJson, writeBundle } from '../backends/bundle.js';
+import { type CompileReport, buildReport } from '../backends/report.js';
+import type { Schedule } from '../backends/common/schedule.js';
+import { type Io, UsageError } from './io.js';
+
+const TARGETS = ['wasm'] as const;
+const GENERATOR = 'xfc 0.1.0';
+
+export interface CompileOptions {
+  readonly target?: string;
+  /** Upper bounds of symbols, e.g. { seq: 512 }. */
+  readonly maxShape?: Readonly<Record<string, number>>;
+  readonly report?: boolean;
+  /** Pass names to run instead of the default pipeline (`--passes a,b,c`); [] runs none. */
+  readonly passes?: readonly string[];
+}
+
+export interface CompiledBundle {
+  readonly contents: BundleContents;
+  readonly schedule: Schedule;
+  readonly nodes: { readonly before: number; readonly after: number };
+  readonly report?: CompileReport;
+  readonly kernelCount: number;
+  readonly compileMs: number;
+}
+
+/** Compiles a model file into bundle contents in memory (nothing is written). */
+export async function compileModel(modelPath: string, options: CompileOptions = {}): Promise<CompiledBundle> {
+  const target = options.target ?? 'wasm';
+  if (!(TARGETS as readonly string[]).includes(target)) throw new UsageError(`unknown --target '${target}' (available: ${TARGETS.join(', ')})`);
+  const started = performance.now();
+  const bytes = readModelFile(modelPath);
+  const { graph } = importOnnxBytes(bytes, { baseDir: path.dirname(path.resolve(modelPath)), fileName: modelPath });
+  const nodesBefore = graph.nodes.length;
+  // ---- optimization passes (passes/pipeline.ts): the default pipeline, or --passes.
+  const optimized = optimize(graph, options.passes ? { passes: options.passes } : {});
+  const nodesAfter = graph.nodes.length;
+  const fusions: Record<string, number> = {};
+  for (const p of optimized.passes) {
+    if (!p.name.startsWith('fuse-')) continue;
+    for (const [pattern, n] of Object.entries(p.stats)) if (n > 0) fusions[pattern] = (fusions[pattern] ?? 0) + n;
+  }
+  const compiled = compileWasm(graph);
+  const files: Record<string, Uint8Array> = { 'model.wasm': compiled.simd.binary, 'weights.bin': compiled.weights };
+  if (compiled.relaxed) files['model.relaxed.wasm'] = compiled.relaxed.binary;
+  const symbolsMax = (names: readonly string[]) =>
+    Object.fromEntries(names.map((s) => [s, options.maxShape?.[s] ?? DEFAULT_SYMBOL_MAX]));
+  const report = options.report
+    ? buildReport({ schedule: compiled.schedule, nodesBefore, nodesAfter, fusions, shape: symbolsMax(compiled.schedule.symbols) })
+    : undefined;
+  if (report) files['report.json'] = new TextEncoder().encode(stableJson(report));
+  const manifest = buildManifest({
+    schedule: compiled.schedule,
+    wasm: compiled.manifestWasm,
+    source: { name: path.basename(modelPath), bytes },
+    files,
+    options: { target, maxShape: options.maxShape ?? {}, report: options.report ?? false, passes: options.passes ?? 'default' },
+    maxShape: options.maxShape,
+    generator: GENERATOR,
+  });
+  const kernelCount = compiled.schedule.steps.length;
+  return { contents: { manifest, files }, schedule: compiled.schedule, nodes: { before: nodesBefore, after: nodesAfter }, report, kernelCount, compileMs: performance.now() - started };
+}
+
+interface CompileFlags {
+  output: string;
+  target: string;
+  maxShape: string[];
+  report?: boolean;
+  passes?: string;
+}
+
+export function compileCommand(program: Command, io: Io): void {
+  program
+    .command('compile')
+    .description('compile a model into a bundle directory (manifest.json, model.wasm, model.relaxed.wasm, weights.bin)')
+    .argument('<model>', 'an ONNX model file')
+    .requiredOption('-o, --output <dir>', 'the bundle directory to write (replaced atomically if it holds a bundle)')
+    .option('-t, --target <target>', `what to emit: ${TARGETS.join(', ')}`, 'wasm')
+    .option('--max-shape <sym=N>', 'the largest value a symbolic dim may take (repeat per symbol)', collect, [])
+    .option('--passes <list>', 'comma-separated passes to run instead of the default pipeline (empty: none)')
+    .option('--report', 'also write report.json (nodes, fusions, peak arena, weights, FLOPs per kernel)')
+    .addHelpText('after', '\nWith --verbose (a global option) and --report, the FLOPs of every step are printed too.\n\nExample:\n  xfc compile examples/tiny-bert.onnx -o out/ --max-shape seq=512 --report\n')
+    .action(async (model: string, flags: CompileFlags, cmd: Command) => {
+      const verbose = Boolean(cmd.optsWithGlobals().verbose);
+      const maxShape = parseShapeFlags(flags.maxShape, '--max-shape');
+      let compiled: CompiledBundle;
+      try {
+        const passes = flags.passes === undefined ? undefined : flags.passes.split(',').map((p) => p.trim()).filter(Boolean);
+        compiled = await compileModel(model, { target: flags.target, maxShape, report: flags.report, passes });
+        writeBundle(flags.output, compiled.contents);
+      } catch (e) {
+        throw e instanceof BundleWriteError ? new UsageError(e.message) : e;
+      }
+      io.out(summarize(model, flags.output, compiled, verbose));
+    });
+}
+
+function summarize(model: string, dir: string, c: CompiledBundle, verbose: boolean): string {
+  const m = c.contents.manifest;
+  const lines = [`compiled ${path.basename(model)} -> ${dir} in ${(c.compileMs / 1000).toFixed(2)} s`];
+  for (const f of m.files) lines.push(`  ${f.path.padEnd(22)} ${formatSize(f.bytes).padStart(10)}`);
+  lines.push(`  ${'manifest.json'.padEnd(22)} ${formatSize(fs.statSync(path.join(dir, 'manifest.json')).size).padStart(10)}`);
+  lines.push(`weights: ${formatSize(c.contents.files['weights.bin']?.byteLength ?? 0)}, kernels (steps): ${c.kernelCount}`);
+  lines.push(`inputs:  ${m.inputs.map((t) => `${t.name} ${t.dtype}[${t.shape.join(', ')}]`).join(', ')}`);
+  lines.push(`outputs: ${m.outputs.map((t) => `${t.name} ${t.dtype}[${t.shape.join(', ')}]`).join(', ')}`);
+  lines.push(`symbols: ${Object.entries(m.symbols).map(([s, r]) => `${s} in ${r.min}..${r.max}`).join(', ') || 'none'}`);
+  if (c.report) {
+    const r = c.report;
+    const fused = Object.entries(r.fusions).map(([k, n]) => `${k} x${n}`).join(', ');
+    lines.push(`report.json: nodes ${r.nodes.before} -> ${r.nodes.after}${fused ? ` (fusions: ${fused})` : ''}, peak arena ${formatSize(r.peakArenaBytes)} and ${(r.totalFlops / 1e9).toFixed(3)} GFLOP at ${Object.entries(r.shape).map(([s, v]) => `${s}=${v}`).join(', ') || 'the static shape'}`);
+    if (verbose) for (const s of r.steps) lines.push(`  step ${String(s.index).padStart(4)} ${s.op.padEnd(20)} ${s.node.padEnd(32)} ${(s.flops / 1e6).toFixed(2)} MFLOP`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+export function formatSize(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
+  return `${(n / 1024 / 1024).toFixed(2)} MiB`;
+}
+
+export function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+/** Parses repeated `sym=N` flags (N a positive integer); every bad one reported at once. */
+export function parseShapeFlags(specs: readonly string[], flag: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  const bad: string[] = [];
+  for (const s of specs) {
+    const m = /^([A-Za-z_][A-Za-z0-9_]*)=([0-9]+)$/.exec(s);
+    if (!m || Number(m[2]) < 1) bad.push(`${flag} '${s}' must be SYMBOL=N with N >= 1`);
+    else out[m[1]!] = Number(m[2]);
+  }
+  if (bad.length > 0) throw new UsageError(bad.join('\n       '));
+  return out;
+}

@@ -1,0 +1,242 @@
+// manifest.json of an xfc bundle: its types, and validation that reports every problem at once.
+//
+// The format is specified in docs/bundle.md. The runtime refuses a manifest it does not fully understand
+// rather than guessing: unknown `format`, unknown `formatVersion`, missing or ill-typed fields.
+
+import { BundleError } from './errors.js';
+import { type RuntimeDType, isRuntimeDType } from './dtypes.js';
+
+export const BUNDLE_FORMAT = 'xfc-bundle';
+export const FORMAT_VERSION = 1;
+
+/** A dim: a number, or a symbolic expression in canonical polynomial text ("batch", "128*batch*seq+64"). */
+export type DimExpr = number | string;
+
+export interface TensorSpec {
+  readonly name: string;
+  readonly dtype: RuntimeDType;
+  readonly shape: readonly DimExpr[];
+}
+
+export interface SymbolRange {
+  readonly min: number;
+  readonly max: number;
+}
+
+export interface FileEntry {
+  readonly path: string;
+  readonly bytes: number;
+  readonly sha256: string;
+}
+
+export interface WasmBuffer {
+  /** Byte size, possibly symbolic. */
+  readonly bytes: DimExpr;
+  /** First and last step touching it (inputs start at -1, outputs end at the step count). */
+  readonly first: number;
+  readonly last: number;
+}
+
+export interface WasmBinding {
+  readonly name: string;
+  readonly buffer: number;
+  readonly offset: DimExpr;
+}
+
+export interface WasmSection {
+  readonly module: string;
+  readonly relaxedModule?: string;
+  readonly weights?: string;
+  readonly weightsBase: number;
+  readonly tableBase: number;
+  readonly arenaBase: number;
+  readonly symbols: readonly string[];
+  readonly buffers: readonly WasmBuffer[];
+  readonly inputs: readonly WasmBinding[];
+  readonly outputs: readonly WasmBinding[];
+}
+
+export interface Manifest {
+  readonly format: typeof BUNDLE_FORMAT;
+  readonly formatVersion: number;
+  readonly generator: string;
+  readonly source: { readonly name: string; readonly sha256: string };
+  readonly targets: readonly string[];
+  readonly inputs: readonly TensorSpec[];
+  readonly outputs: readonly TensorSpec[];
+  readonly symbols: Readonly<Record<string, SymbolRange>>;
+  readonly features: { readonly required: readonly string[]; readonly optional: readonly string[] };
+  readonly files: readonly FileEntry[];
+  readonly options: Readonly<Record<string, unknown>>;
+  readonly wasm?: WasmSection;
+}
+
+const DIM_EXPR = /^-?(?:[0-9]+|[A-Za-z_][A-Za-z0-9_]*)(?:\*(?:[0-9]+|[A-Za-z_][A-Za-z0-9_]*))*(?:[+-](?:[0-9]+|[A-Za-z_][A-Za-z0-9_]*)(?:\*(?:[0-9]+|[A-Za-z_][A-Za-z0-9_]*))*)*$/;
+const SYMBOL = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const HEX64 = /^[0-9a-f]{64}$/;
+
+/** The symbol names a dim expression mentions. */
+export function exprSymbols(d: DimExpr): string[] {
+  return typeof d === 'number' ? [] : [...new Set(d.match(/[A-Za-z_][A-Za-z0-9_]*/g) ?? [])];
+}
+
+/** Parses and validates manifest.json; throws one BundleError listing every problem. */
+export function parseManifest(text: string | Uint8Array, where = 'manifest.json'): Manifest {
+  const str = typeof text === 'string' ? text : new TextDecoder().decode(text);
+  let json: unknown;
+  try {
+    json = JSON.parse(str);
+  } catch (e) {
+    throw new BundleError(`${where} is not valid JSON (${(e as Error).message}); is this an xfc bundle?`);
+  }
+  validateManifest(json, where);
+  return json;
+}
+
+/** Checks the structure of a parsed manifest; throws one BundleError listing every problem. */
+export function validateManifest(json: unknown, where = 'manifest.json'): asserts json is Manifest {
+  if (!isObject(json)) throw new BundleError(`${where} must hold a JSON object`);
+  if (json.format !== BUNDLE_FORMAT) {
+    throw new BundleError(`${where}: "format" is ${JSON.stringify(json.format)}, expected "${BUNDLE_FORMAT}": this is not an xfc bundle`);
+  }
+  if (json.formatVersion !== FORMAT_VERSION) {
+    throw new BundleError(`${where}: formatVersion ${JSON.stringify(json.formatVersion)} is not supported by this runtime ` +
+      `(it reads version ${FORMAT_VERSION}); use a runtime from the same xfc release as the compiler that wrote the bundle`);
+  }
+  const p: string[] = [];
+  const check = new Checker(p);
+  check.string(json, 'generator');
+  if (check.object(json, 'source')) {
+    check.string(json.source as Obj, 'name', 'source.name');
+    check.sha(json.source as Obj, 'sha256', 'source.sha256');
+  }
+  check.stringArray(json, 'targets');
+  const symbols = isObject(json.symbols) ? json.symbols : undefined;
+  if (!symbols) p.push('"symbols" must be an object');
+  else {
+    for (const [name, r] of Object.entries(symbols)) {
+      if (!SYMBOL.test(name)) p.push(`symbols: ${JSON.stringify(name)} is not a valid symbol name`);
+      if (!isObject(r) || !isPosInt(r.min) || !isPosInt(r.max) || (r.min as number) > (r.max as number)) {
+        p.push(`symbols.${name} must be { "min": integer >= 1, "max": integer >= min }`);
+      }
+    }
+  }
+  const known = (d: DimExpr) => !symbols || exprSymbols(d).every((s) => s in symbols);
+  for (const kind of ['inputs', 'outputs'] as const) {
+    const list = json[kind];
+    if (!Array.isArray(list)) {
+      p.push(`"${kind}" must be an array`);
+      continue;
+    }
+    list.forEach((t, i) => {
+      const at = `${kind}[${i}]`;
+      if (!isObject(t) || typeof t.name !== 'string') return void p.push(`${at} must be { name, dtype, shape }`);
+      if (!isRuntimeDType(t.dtype)) p.push(`${at} (${t.name}): unknown dtype ${JSON.stringify(t.dtype)}`);
+      if (!Array.isArray(t.shape)) p.push(`${at} (${t.name}): "shape" must be an array`);
+      else {
+        for (const d of t.shape) {
+          if (!isDim(d)) p.push(`${at} (${t.name}): invalid dim ${JSON.stringify(d)}`);
+          else if (!known(d)) p.push(`${at} (${t.name}): dim ${JSON.stringify(d)} uses a symbol missing from "symbols"`);
+        }
+      }
+    });
+  }
+  if (check.object(json, 'features')) {
+    check.stringArray(json.features as Obj, 'required', 'features.required');
+    check.stringArray(json.features as Obj, 'optional', 'features.optional');
+  }
+  if (!Array.isArray(json.files)) p.push('"files" must be an array');
+  else {
+    json.files.forEach((f, i) => {
+      if (!isObject(f) || typeof f.path !== 'string' || !isNonNegInt(f.bytes) || typeof f.sha256 !== 'string' || !HEX64.test(f.sha256)) {
+        p.push(`files[${i}] must be { path, bytes, sha256 (64 lowercase hex digits) }`);
+      } else if (!isSafePath(f.path)) p.push(`files[${i}]: path ${JSON.stringify(f.path)} must be relative and stay inside the bundle`);
+    });
+  }
+  if (!isObject(json.options)) p.push('"options" must be an object');
+  if (json.wasm !== undefined) validateWasm(json.wasm, p, known, json.files);
+  if (p.length > 0) {
+    throw new BundleError(`${where} is invalid (${p.length} problem${p.length > 1 ? 's' : ''}):\n  - ${p.join('\n  - ')}`);
+  }
+}
+
+function validateWasm(w: unknown, p: string[], known: (d: DimExpr) => boolean, files: unknown): void {
+  if (!isObject(w)) return void p.push('"wasm" must be an object');
+  // When "files" itself is broken that is already reported; do not repeat it for every file named here.
+  const listed = Array.isArray(files) ? new Set(files.map((f) => (isObject(f) ? f.path : undefined))) : undefined;
+  for (const key of ['module', 'relaxedModule', 'weights'] as const) {
+    if (key !== 'module' && w[key] === undefined) continue;
+    if (typeof w[key] !== 'string') p.push(`wasm.${key} must be a file name`);
+    else if (listed && !listed.has(w[key])) p.push(`wasm.${key} "${w[key]}" is not listed in "files"`);
+  }
+  for (const key of ['weightsBase', 'tableBase', 'arenaBase'] as const) {
+    if (!isNonNegInt(w[key])) p.push(`wasm.${key} must be a non-negative integer`);
+  }
+  if (!Array.isArray(w.symbols) || !w.symbols.every((s) => typeof s === 'string' && known(s))) {
+    p.push('wasm.symbols must list symbols declared in "symbols"');
+  }
+  const nBuffers = Array.isArray(w.buffers) ? w.buffers.length : 0;
+  if (!Array.isArray(w.buffers)) p.push('wasm.buffers must be an array');
+  else {
+    w.buffers.forEach((b, i) => {
+      if (!isObject(b) || !isDim(b.bytes) || !known(b.bytes) || !Number.isInteger(b.first) || !Number.isInteger(b.last) || (b.first as number) > (b.last as number)) {
+        p.push(`wasm.buffers[${i}] must be { bytes: dim, first: int, last: int >= first }`);
+      }
+    });
+  }
+  for (const kind of ['inputs', 'outputs'] as const) {
+    const list = w[kind];
+    if (!Array.isArray(list)) {
+      p.push(`wasm.${kind} must be an array`);
+      continue;
+    }
+    list.forEach((b, i) => {
+      if (!isObject(b) || typeof b.name !== 'string' || !Number.isInteger(b.buffer) || (b.buffer as number) < 0 || (b.buffer as number) >= nBuffers || !isDim(b.offset ?? 0)) {
+        p.push(`wasm.${kind}[${i}] must be { name, buffer: index into wasm.buffers, offset }`);
+      }
+    });
+  }
+}
+
+type Obj = Record<string, unknown>;
+
+class Checker {
+  constructor(private readonly p: string[]) {}
+  string(o: Obj, key: string, label = key): void {
+    if (typeof o[key] !== 'string') this.p.push(`"${label}" must be a string`);
+  }
+  sha(o: Obj, key: string, label = key): void {
+    if (typeof o[key] !== 'string' || !HEX64.test(o[key] as string)) this.p.push(`"${label}" must be a sha256 (64 lowercase hex digits)`);
+  }
+  object(o: Obj, key: string): boolean {
+    if (isObject(o[key])) return true;
+    this.p.push(`"${key}" must be an object`);
+    return false;
+  }
+  stringArray(o: Obj, key: string, label = key): void {
+    const v = o[key];
+    if (!Array.isArray(v) || !v.every((s) => typeof s === 'string')) this.p.push(`"${label}" must be an array of strings`);
+  }
+}
+
+function isObject(v: unknown): v is Obj {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function isPosInt(v: unknown): boolean {
+  return Number.isSafeInteger(v) && (v as number) >= 1;
+}
+
+function isNonNegInt(v: unknown): boolean {
+  return Number.isSafeInteger(v) && (v as number) >= 0;
+}
+
+function isDim(v: unknown): v is DimExpr {
+  return (Number.isSafeInteger(v) && (v as number) >= 0) || (typeof v === 'string' && DIM_EXPR.test(v));
+}
+
+/** A relative path of plain segments: no absolute paths, no '..', no backslashes, no empty segments. */
+export function isSafePath(path: string): boolean {
+  return path.length > 0 && !path.startsWith('/') && !path.includes('\\') &&
+    path.split('/').every((seg) => seg !== '' && seg !== '.' && seg !== '..');
+}

@@ -14,6 +14,8 @@ export interface CompileReport {
   /** The symbol values the sizes below are computed at. */
   readonly shape: Readonly<Record<string, number>>;
   readonly peakArenaBytes: number;
+  /** Peak arena bytes with every symbol at the same value (1, 128, 512, ...): how memory grows with the shape. */
+  readonly arenaBySymbolValue: readonly { readonly value: number; readonly peakArenaBytes: number }[];
   readonly weightBytes: number;
   readonly totalFlops: number;
   readonly flopsByOp: Readonly<Record<string, number>>;
@@ -35,7 +37,11 @@ export function buildReport(input: {
 }): CompileReport {
   const { schedule, shape } = input;
   const bind = (d: number | string) => evalDim(d, shape);
-  const placed = planArena(schedule.buffers.map((b) => ({ bytes: bind(b.bytes), first: b.firstStep, last: b.lastStep })));
+  const peakAt = (bindDim: (d: number | string) => number) =>
+    planArena(schedule.buffers.map((b) => ({ bytes: bindDim(b.bytes), first: b.firstStep, last: b.lastStep }))).total;
+  const placed = { total: peakAt(bind) };
+  const uniform = (value: number) => (d: number | string) => evalDim(d, Object.fromEntries(schedule.symbols.map((s) => [s, value])));
+  const arenaBySymbolValue = schedule.symbols.length === 0 ? [] : [1, 128, 512, 2048].map((value) => ({ value, peakArenaBytes: peakAt(uniform(value)) }));
   const steps = schedule.steps.map((s) => ({ index: s.index, op: s.op, node: s.node.name, flops: stepFlops(s, bind) }));
   const flopsByOp: Record<string, number> = {};
   for (const s of steps) flopsByOp[s.op] = (flopsByOp[s.op] ?? 0) + s.flops;
@@ -44,6 +50,7 @@ export function buildReport(input: {
     fusions: input.fusions ?? {},
     shape,
     peakArenaBytes: placed.total,
+    arenaBySymbolValue,
     weightBytes: schedule.weightBytes,
     totalFlops: steps.reduce((a, s) => a + s.flops, 0),
     flopsByOp,

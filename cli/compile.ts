@@ -6,12 +6,15 @@ import type { Command } from 'commander';
 import { importOnnxBytes, readModelFile } from '../compiler/onnx/import.js';
 import { compileWasm } from '../backends/wasm/index.js';
 import { optimize } from '../passes/pipeline.js';
-import { type BundleContents, BundleWriteError, DEFAULT_SYMBOL_MAX, buildManifest, stableJson, writeBundle } from '../backends/bundle.js';
+import { fusionCounts } from '../passes/fusion-report.js';
+import { type BundleContents, BundleWriteError, buildManifest, stableJson, writeBundle } from '../backends/bundle.js';
 import { type CompileReport, buildReport } from '../backends/report.js';
 import type { Schedule } from '../backends/common/schedule.js';
 import { type Io, UsageError } from './io.js';
 
 const TARGETS = ['wasm'] as const;
+/** The value of a symbol the report uses when no --max-shape declares one. */
+const REPORT_SHAPE_DEFAULT = 128;
 const GENERATOR = 'xfc 0.1.0';
 
 export interface CompileOptions {
@@ -21,6 +24,13 @@ export interface CompileOptions {
   readonly report?: boolean;
   /** Pass names to run instead of the default pipeline (`--passes a,b,c`); [] runs none. */
   readonly passes?: readonly string[];
+  /** Pass-manager debugging: verify after each pass, print IR after passes, dump IR per pass. */
+  readonly verifyEach?: boolean;
+  readonly printIrAfter?: readonly string[];
+  readonly dumpDir?: string;
+  readonly verbose?: boolean;
+  /** Where printed IR and pass logs go (the CLI's stderr). */
+  readonly onPrint?: (text: string) => void;
 }
 
 export interface CompiledBundle {
@@ -41,18 +51,24 @@ export async function compileModel(modelPath: string, options: CompileOptions = 
   const { graph } = importOnnxBytes(bytes, { baseDir: path.dirname(path.resolve(modelPath)), fileName: modelPath });
   const nodesBefore = graph.nodes.length;
   // ---- optimization passes (passes/pipeline.ts): the default pipeline, or --passes.
-  const optimized = optimize(graph, options.passes ? { passes: options.passes } : {});
+  optimize(graph, {
+    ...(options.passes ? { passes: options.passes } : {}),
+    verifyEach: options.verifyEach,
+    printIrAfter: options.printIrAfter,
+    dumpDir: options.dumpDir,
+    verbose: options.verbose,
+    onPrint: options.onPrint,
+    onLog: options.verbose ? options.onPrint : undefined,
+  });
   const nodesAfter = graph.nodes.length;
-  const fusions: Record<string, number> = {};
-  for (const p of optimized.passes) {
-    if (!p.name.startsWith('fuse-')) continue;
-    for (const [pattern, n] of Object.entries(p.stats)) if (n > 0) fusions[pattern] = (fusions[pattern] ?? 0) + n;
-  }
+  // Blocks that run fused (an opset-17 LayerNormalization counts although the exporter already fused it).
+  const fusions = { ...fusionCounts(graph) };
   const compiled = compileWasm(graph);
   const files: Record<string, Uint8Array> = { 'model.wasm': compiled.simd.binary, 'weights.bin': compiled.weights };
   if (compiled.relaxed) files['model.relaxed.wasm'] = compiled.relaxed.binary;
+  // The report's sizes are at the declared maxima; an undeclared symbol is taken at REPORT_SHAPE_DEFAULT.
   const symbolsMax = (names: readonly string[]) =>
-    Object.fromEntries(names.map((s) => [s, options.maxShape?.[s] ?? DEFAULT_SYMBOL_MAX]));
+    Object.fromEntries(names.map((s) => [s, options.maxShape?.[s] ?? REPORT_SHAPE_DEFAULT]));
   const report = options.report
     ? buildReport({ schedule: compiled.schedule, nodesBefore, nodesAfter, fusions, shape: symbolsMax(compiled.schedule.symbols) })
     : undefined;
@@ -76,6 +92,9 @@ interface CompileFlags {
   maxShape: string[];
   report?: boolean;
   passes?: string;
+  verifyEach?: boolean;
+  printIrAfter: string[];
+  dumpDir?: string;
 }
 
 export function compileCommand(program: Command, io: Io): void {
@@ -88,6 +107,9 @@ export function compileCommand(program: Command, io: Io): void {
     .option('--max-shape <sym=N>', 'the largest value a symbolic dim may take (repeat per symbol)', collect, [])
     .option('--passes <list>', 'comma-separated passes to run instead of the default pipeline (empty: none)')
     .option('--report', 'also write report.json (nodes, fusions, peak arena, weights, FLOPs per kernel)')
+    .option('--verify-each', 'run the IR verifier after every pass')
+    .option('--print-ir-after <pass>', "print the IR (to stderr) after this pass; 'all' for every pass (repeatable)", collect, [])
+    .option('--dump-dir <dir>', 'write the IR after each pass as NN-<pass>.ir into this folder (and a reproducer if a pass fails)')
     .addHelpText('after', '\nWith --verbose (a global option) and --report, the FLOPs of every step are printed too.\n\nExample:\n  xfc compile examples/tiny-bert.onnx -o out/ --max-shape seq=512 --report\n')
     .action(async (model: string, flags: CompileFlags, cmd: Command) => {
       const verbose = Boolean(cmd.optsWithGlobals().verbose);
@@ -95,7 +117,11 @@ export function compileCommand(program: Command, io: Io): void {
       let compiled: CompiledBundle;
       try {
         const passes = flags.passes === undefined ? undefined : flags.passes.split(',').map((p) => p.trim()).filter(Boolean);
-        compiled = await compileModel(model, { target: flags.target, maxShape, report: flags.report, passes });
+        compiled = await compileModel(model, {
+          target: flags.target, maxShape, report: flags.report, passes,
+          verifyEach: flags.verifyEach, printIrAfter: flags.printIrAfter, dumpDir: flags.dumpDir, verbose,
+          onPrint: (text) => io.err(text.endsWith('\n') ? text : `${text}\n`),
+        });
         writeBundle(flags.output, compiled.contents);
       } catch (e) {
         throw e instanceof BundleWriteError ? new UsageError(e.message) : e;

@@ -9,7 +9,7 @@ import type { Command } from 'commander';
 import { CompileError } from '../compiler/diagnostics.js';
 import { importOnnxFile } from '../compiler/onnx/import.js';
 import { interpret } from '../compiler/interpreter.js';
-import { parseNpy, encodeNpy } from '../compiler/io/npy.js';
+import { readNpyFile, encodeNpy } from '../compiler/io/npy.js';
 import { Tensor } from '../compiler/ir/tensor.js';
 import { dtypeInfo } from '../compiler/ir/dtype.js';
 import { type Dim, shapeToString } from '../compiler/ir/dim.js';
@@ -116,7 +116,7 @@ function readFeeds(specs: string[], inputs: readonly InputSpec[]): Record<string
     }
     let t: Tensor;
     try {
-      t = parseNpy(fs.readFileSync(file));
+      t = readNpyFile(file);
     } catch (e) {
       problems.push(`'${file}': ${(e as Error).message.replace(/^ENOENT: /, '')}`);
       continue;

@@ -9,7 +9,7 @@
 
 import { type Dim, isStaticDim, shapesEqual } from '../compiler/ir/dim.js';
 import { type AttrValue, type Graph, type Node, type TensorType, Value, materialize } from '../compiler/ir/graph.js';
-import { makeEvalContext, makeInferContext } from '../compiler/ir/builder.js';
+import { makeEvalContext, makeInferContext, withDimErrors } from '../compiler/ir/builder.js';
 import { Tensor, shapeSize } from '../compiler/ir/tensor.js';
 import { type OpDef, getOp } from '../compiler/ops/registry.js';
 import '../compiler/ops/index.js';
@@ -26,7 +26,7 @@ const freshDim = (hint: string): string => `cf_${hint.replace(/[^A-Za-z0-9_]/g, 
 /** The node's type rule run on its current operands (undefined when it fails). */
 function inferTypes(def: OpDef, node: Node, inputs: readonly (Value | undefined)[]): TensorType[] | undefined {
   try {
-    return def.infer(makeInferContext(def, node, node.attrs, inputs, node.outputs.length, freshDim) as never);
+    return withDimErrors(node, () => def.infer(makeInferContext(def, node, node.attrs, inputs, node.outputs.length, freshDim) as never));
   } catch {
     return undefined;
   }

@@ -2,8 +2,7 @@
 //
 //   Y = softmax(mask(scale · Q·Kᵀ)) · V        softmax over the last axis; Kᵀ a Transpose of K
 //
-// The scores are peeled from the Softmax inwards, one step at a time, each step a pattern (scores.ts-style table
-// below): a scale (Mul or Div by a scalar constant, on the scores, on Q or on K before the product — exporters
+// The scores are peeled from the Softmax inwards, one step at a time, each step a pattern of the STEPS table below: a scale (Mul or Div by a scalar constant, on the scores, on Q or on K before the product — exporters
 // put it in all three places), an additive mask (Add, either operand), a boolean mask (Where(c, s, -inf) keeps
 // where c, Where(c, -inf, s) drops where c), a view of the leading dims (Reshape). A mask computed only from the
 // sequence lengths that keeps j <= i + (Sk - Sq) becomes causal = 1 (attention-mask.ts decides by evaluating it).
@@ -19,6 +18,7 @@
 
 import { type Dim, dimDiv, dimEq, dimMul, shapesEqual } from '../compiler/ir/dim.js';
 import type { Node, Value } from '../compiler/ir/graph.js';
+import { Tensor } from '../compiler/ir/tensor.js';
 import { type MaskKind, dropsScore, isCausalMask } from './attention-mask.js';
 import type { GraphEditor } from './editor.js';
 import { $, m } from './pattern-dsl.js';
@@ -184,10 +184,10 @@ const PERMS = {
 // ---------------------------------------------------------------------------------------------------------
 // Masks in the Attention's scores layout
 
-const zeroLike = m.oneOf(m.splat(0), m.ConstantOfShape(m.any(), { value: (t) => t instanceof Object && isZeroSplat(t) }));
-function isZeroSplat(t: unknown): boolean {
-  const x = t as { size: number; get(i: number): number };
-  for (let i = 0; i < x.size; i++) if (x.get(i) !== 0) return false;
+/** Zeros: a constant, or ConstantOfShape(shape) of 0 (MultiheadAttention builds its float mask from one). */
+const zeroLike = m.oneOf(m.splat(0), m.ConstantOfShape(m.any(), { value: (t) => t instanceof Tensor && isZeroSplat(t) }));
+function isZeroSplat(t: Tensor): boolean {
+  for (let i = 0; i < t.size; i++) if (t.get(i) !== 0) return false;
   return true;
 }
 

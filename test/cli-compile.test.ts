@@ -48,8 +48,10 @@ describe('xfc compile', () => {
     expect(report.nodes.before).toBeGreaterThan(50);
     expect(report.weightBytes).toBeGreaterThan(30_000);
     expect(report.peakArenaBytes).toBeGreaterThan(2 * 64 * 32 * 4);
-    // Two layers of Q, K, V, output (32x32), FFN (32x64, 64x32) at 128 rows: 2*128*(4*32*32+2*32*64)*2 flops.
-    expect(report.flopsByOp.MatMul).toBeGreaterThanOrEqual(2 * 2 * 128 * (4 * 32 * 32 + 2 * 32 * 64));
+    // Two layers of Q, K, V, output (32x32), FFN (32x64, 64x32) at 128 rows: 2*128*(4*32*32+2*32*64)*2 flops,
+    // all in fused Linear steps after the default pipeline.
+    expect(report.flopsByOp.Linear).toBeGreaterThanOrEqual(2 * 2 * 128 * (4 * 32 * 32 + 2 * 32 * 64));
+    expect(report.fusions).toMatchObject({ attention: 2, layernorm: 5, gelu: 2, skip_layernorm: 5, linear: 12 });
   });
 
   it('refuses a bad --max-shape and a non-bundle output directory', async () => {

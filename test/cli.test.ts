@@ -60,6 +60,7 @@ describe('xfc inspect', () => {
     expect(summary.inputs.map((i: { name: string }) => i.name)).toEqual(['input_ids', 'attention_mask']);
     expect(summary.inputs[0].shape).toEqual(['batch', 'seq']);
     expect(summary.parameters.count).toBeGreaterThan(10000);
+    expect(summary.fusions).toEqual({ attention: 2, layernorm: 5, gelu: 2, skip_layernorm: 5, linear: 12 });
   });
 
   it('reports a file that is not a model in one line, without a stack trace', async () => {

@@ -255,3 +255,230 @@ export const vecMath: Readonly<Record<string, VecMath>> = {
   sigmoid: sigmoidF32x4,
   erf: erfF32x4,
 };
+
+// ---- trigonometric, inverse trigonometric and hyperbolic functions (evaluated in f64x2) -------------------------
+//
+// These run rarely in transformer graphs (RoPE tables, positional encodings), so they favour accuracy over speed:
+// each f32x4 is widened to two f64x2 halves, the function is evaluated in float64 (argument reduction and
+// polynomials with errors below 2^-33 relative), and the result is rounded to f32 once. The measured error is
+// within 0.5 ulp plus the rare double-rounding case (table in test/wasm/trig.test.ts).
+//
+// sin / cos / tan reduce by pi/2 with FreeBSD's e_rem_pio2f.c split (a 25-bit head, so n * PIO2_1 is exact for
+// |n| < 2^28, and a 53-bit tail): exact to f32 accuracy for |x| < 2^28 pi/2 (~4.2e8). Beyond that the reduction
+// loses accuracy (like a libm without Payne-Hanek reduction) but stays finite, in [-1, 1] for sin and cos.
+
+/** f64x2 in a local -> f64x2. */
+type F64Math = (f: Fn, x: Local) => Expr;
+
+const d64 = (f: Fn, v: number): Expr => f.m.f64x2.splat(f.m.f64.const(v));
+/** An i64 constant (binaryen.js takes a bigint; its typings still say number). */
+const i64c = (f: Fn, v: bigint): Expr => f.m.i64.const(v as unknown as number);
+const SIGN64 = (f: Fn): Expr => f.m.i64x2.splat(i64c(f, -(2n ** 63n)));
+
+function tmp64(f: Fn, value: Expr): [Local, Expr] {
+  const l = f.local(v128);
+  return [l, f.set(l, value)];
+}
+
+/** Horner evaluation of sum coeffs[k] * t^k in f64x2. */
+function horner64(f: Fn, t: Local, coeffs: readonly number[]): Expr {
+  const m = f.m;
+  let acc = d64(f, coeffs[coeffs.length - 1]!);
+  for (let k = coeffs.length - 2; k >= 0; k--) acc = m.f64x2.add(m.f64x2.mul(acc, f.get(t)), d64(f, coeffs[k]!));
+  return acc;
+}
+
+/** An f32x4 function through an f64x2 body: both halves widened, evaluated, rounded to f32 and put back together. */
+function viaF64(body: F64Math): VecMath {
+  return (f, x) => {
+    const m = f.m;
+    const [xv, s0] = tmp(f, x);
+    const [lo, s1] = tmp64(f, m.f64x2.promote_low_f32x4(f.get(xv)));
+    const [hi, s2] = tmp64(f, m.f64x2.promote_low_f32x4(m.i8x16.shuffle(f.get(xv), f.get(xv), [8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7])));
+    const rlo = m.f32x4.demote_f64x2_zero(body(f, lo));
+    const rhi = m.f32x4.demote_f64x2_zero(body(f, hi));
+    return result(f, [s0, s1, s2], m.i8x16.shuffle(rlo, rhi, [0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23]));
+  };
+}
+
+const INVPIO2 = 2 / Math.PI;
+/** pi/2 = PIO2_1 + PIO2_1T: the head has 25 significant bits (FreeBSD e_rem_pio2f.c). */
+const PIO2_1 = 1.57079631090164184570e+00;
+const PIO2_1T = 1.58932547735281966916e-08;
+/** sin r = r + r^3 S(r^2) on |r| <= pi/4, |error| < 2^-37.5 relative (FreeBSD k_sinf.c, a float64 kernel). */
+const SIN_S = [-0.166666666416265235595, 0.0083333293858894631756, -0.000198393348360966317347, 0.0000027183114939898219064];
+/** cos r = 1 + r^2 C(r^2) on |r| <= pi/4, |error| < 2^-34.1 (FreeBSD k_cosf.c). */
+const COS_C = [-0.499999997251031003120, 0.0416666233237390631894, -0.00138867637746099294692, 0.0000243904487962774090654];
+
+/**
+ * x = n pi/2 + r with |r| <= pi/4 (about): r and the quadrant q = (n + shift) mod 4 (as f64 0..3), and the kernels
+ * sin r, cos r. n = 0 keeps r = x (so sin(-0) = -0).
+ */
+function quadrant(f: Fn, x: Local, shift: number): { stmts: Expr[]; q: Local; s: Local; c: Local } {
+  const m = f.m;
+  const [n, s0] = tmp64(f, m.f64x2.nearest(m.f64x2.mul(f.get(x), d64(f, INVPIO2))));
+  const reduced = m.f64x2.sub(m.f64x2.sub(f.get(x), m.f64x2.mul(f.get(n), d64(f, PIO2_1))), m.f64x2.mul(f.get(n), d64(f, PIO2_1T)));
+  const [r, s1] = tmp64(f, select(f, m.f64x2.eq(f.get(n), d64(f, 0)), f.get(x), reduced));
+  const [ns, s2] = tmp64(f, m.f64x2.add(f.get(n), d64(f, shift)));
+  const [q, s3] = tmp64(f, m.f64x2.sub(f.get(ns), m.f64x2.mul(m.f64x2.floor(m.f64x2.mul(f.get(ns), d64(f, 0.25))), d64(f, 4))));
+  const [z, s4] = tmp64(f, m.f64x2.mul(f.get(r), f.get(r)));
+  // r (1 + z S(z)) rather than r + r z S(z): exact enough in f64, and sin(-0) stays -0.
+  const [s, s5] = tmp64(f, m.f64x2.mul(f.get(r), m.f64x2.add(d64(f, 1), m.f64x2.mul(f.get(z), horner64(f, z, SIN_S)))));
+  const [c, s6] = tmp64(f, m.f64x2.add(d64(f, 1), m.f64x2.mul(f.get(z), horner64(f, z, COS_C))));
+  return { stmts: [s0, s1, s2, s3, s4, s5, s6], q, s, c };
+}
+
+/** Lanes where q (0..3) is odd: sin and cos swap roles there. */
+const oddQuadrant = (f: Fn, q: Local): Expr =>
+  f.m.f64x2.eq(f.m.f64x2.sub(f.get(q), f.m.f64x2.mul(f.m.f64x2.floor(f.m.f64x2.mul(f.get(q), d64(f, 0.5))), d64(f, 2))), d64(f, 1));
+
+/**
+ * sin(x + shift pi/2): by quadrant q, sin r, cos r, -sin r, -cos r; clamped to [-1, 1] (only arguments beyond the
+ * reduction's range, where |r| may exceed pi/4, would leave it).
+ */
+function sinShifted(shift: number): F64Math {
+  return (f, x) => {
+    const m = f.m;
+    const k = quadrant(f, x, shift);
+    const v = select(f, oddQuadrant(f, k.q), f.get(k.c), f.get(k.s));
+    const neg = m.v128.and(m.f64x2.ge(f.get(k.q), d64(f, 2)), SIGN64(f));
+    return m.block(null, [...k.stmts, m.f64x2.max(m.f64x2.min(m.v128.xor(v, neg), d64(f, 1)), d64(f, -1))], v128);
+  };
+}
+
+/** tan x = sin r / cos r (even q) or -cos r / sin r (odd q). */
+const tan64: F64Math = (f, x) => {
+  const m = f.m;
+  const k = quadrant(f, x, 0);
+  const v = select(f, oddQuadrant(f, k.q), m.f64x2.div(m.f64x2.neg(f.get(k.c)), f.get(k.s)), m.f64x2.div(f.get(k.s), f.get(k.c)));
+  return m.block(null, [...k.stmts, v], v128);
+};
+
+/** atan u = u - u z P(z), z = u^2, for |u| <= 7/16; error below 2^-52 relative (fdlibm s_atan.c's aT). */
+const ATAN_T = [
+  3.33333333333329318027e-01, -1.99999999998764832476e-01, 1.42857142725034663711e-01, -1.11111104054623557880e-01,
+  9.09088713343650656196e-02, -7.69187620504482999495e-02, 6.66107313738753120669e-02, -5.83357013379057348645e-02,
+  4.97687799461593236017e-02, -3.65315727442169155270e-02, 1.62858201153657823623e-02,
+];
+const TAN_PI_8 = Math.SQRT2 - 1;
+
+/**
+ * atan x, odd: on a = |x|, t = min(a, 1/a) (atan a = pi/2 - atan t when a > 1), then t > tan(pi/8) reduces to
+ * pi/4 + atan((t - 1) / (t + 1)), so the polynomial sees |u| <= tan(pi/8). atan(+-inf) = +-pi/2, NaN passes.
+ */
+const atan64: F64Math = (f, x) => {
+  const m = f.m;
+  const [a, s0] = tmp64(f, m.f64x2.abs(f.get(x)));
+  const [inv, s1] = tmp64(f, m.f64x2.gt(f.get(a), d64(f, 1)));
+  const [t, s2] = tmp64(f, select(f, f.get(inv), m.f64x2.div(d64(f, 1), f.get(a)), f.get(a)));
+  const [big, s3] = tmp64(f, m.f64x2.gt(f.get(t), d64(f, TAN_PI_8)));
+  const [u, s4] = tmp64(f, select(f, f.get(big), m.f64x2.div(m.f64x2.sub(f.get(t), d64(f, 1)), m.f64x2.add(f.get(t), d64(f, 1))), f.get(t)));
+  const [z, s5] = tmp64(f, m.f64x2.mul(f.get(u), f.get(u)));
+  const poly = m.f64x2.sub(f.get(u), m.f64x2.mul(m.f64x2.mul(f.get(u), f.get(z)), horner64(f, z, ATAN_T)));
+  const [at, s6] = tmp64(f, m.f64x2.add(poly, m.v128.and(f.get(big), d64(f, Math.PI / 4))));
+  const mag = select(f, f.get(inv), m.f64x2.sub(d64(f, Math.PI / 2), f.get(at)), f.get(at));
+  return m.block(null, [s0, s1, s2, s3, s4, s5, s6, m.v128.or(mag, m.v128.and(f.get(x), SIGN64(f)))], v128);
+};
+
+/** asin x = atan(x / sqrt(1 - x^2)) (x^2 and 1 - x^2 are exact in f64 for f32 x); |x| > 1 gives NaN. */
+const asin64: F64Math = (f, x) => {
+  const m = f.m;
+  const [t, s0] = tmp64(f, m.f64x2.div(f.get(x), m.f64x2.sqrt(m.f64x2.sub(d64(f, 1), m.f64x2.mul(f.get(x), f.get(x))))));
+  return m.block(null, [s0, atan64(f, t)], v128);
+};
+
+/** acos x = 2 atan(sqrt((1 - x) / (1 + x))): relative accuracy near x = 1, acos(-1) = pi; |x| > 1 gives NaN. */
+const acos64: F64Math = (f, x) => {
+  const m = f.m;
+  const [t, s0] = tmp64(f, m.f64x2.sqrt(m.f64x2.div(m.f64x2.sub(d64(f, 1), f.get(x)), m.f64x2.add(d64(f, 1), f.get(x)))));
+  return m.block(null, [s0, m.f64x2.mul(atan64(f, t), d64(f, 2))], v128);
+};
+
+/** ln 2 = LN2D_HI + LN2D_LO, the head with 32 bits (fdlibm e_exp.c): n LN2D_HI is exact for |n| < 2^20. */
+const LN2D_HI = 6.93147180369123816490e-01;
+const LN2D_LO = 1.90821492927058770002e-10;
+/** 1/k! for k = 0..11: exp r on |r| <= ln2/2 to 7e-15 relative. */
+const invFactorial = (k: number): number => { let p = 1; for (let i = 2; i <= k; i++) p *= i; return 1 / p; };
+const EXP_TAYLOR = Array.from({ length: 12 }, (_, k) => invFactorial(k));
+
+/** e^y in f64 for 0 <= y <= 90 (all the hyperbolic functions need): 2^n e^r, n = round(y log2 e). */
+function exp64(f: Fn, y: Local): [Expr[], Local] {
+  const m = f.m;
+  const [n, s0] = tmp64(f, m.f64x2.nearest(m.f64x2.mul(f.get(y), d64(f, Math.LOG2E))));
+  const [r, s1] = tmp64(f, m.f64x2.sub(m.f64x2.sub(f.get(y), m.f64x2.mul(f.get(n), d64(f, LN2D_HI))), m.f64x2.mul(f.get(n), d64(f, LN2D_LO))));
+  const bits = m.i64x2.shl(m.i64x2.add(m.i64x2.extend_low_i32x4_s(m.i32x4.trunc_sat_f64x2_s_zero(f.get(n))), m.i64x2.splat(i64c(f, 1023n))), m.i32.const(52));
+  const [e, s2] = tmp64(f, m.f64x2.mul(horner64(f, r, EXP_TAYLOR), bits));
+  return [[s0, s1, s2], e];
+}
+
+/** |x| clamped to 90 (cosh and sinh overflow f32 from 89.42 on), NaN passes. */
+const absClamped = (f: Fn, x: Local): Expr => f.m.f64x2.min(f.m.f64x2.abs(f.get(x)), d64(f, 90));
+
+/** cosh x = (E + 1/E) / 2, E = e^|x|. */
+const cosh64: F64Math = (f, x) => {
+  const m = f.m;
+  const [a, s0] = tmp64(f, absClamped(f, x));
+  const [s1, e] = exp64(f, a);
+  return m.block(null, [s0, ...s1, m.f64x2.mul(m.f64x2.add(f.get(e), m.f64x2.div(d64(f, 1), f.get(e))), d64(f, 0.5))], v128);
+};
+
+/** sinh a = a + a^3 / 3! + ... + a^15 / 15! for a < 1 (error below 3e-15 relative). */
+const SINH_T = Array.from({ length: 7 }, (_, k) => invFactorial(2 * k + 3));
+
+/** sinh x, odd: a Taylor polynomial for |x| < 1 (no cancellation), (E - 1/E) / 2 beyond. */
+const sinh64: F64Math = (f, x) => {
+  const m = f.m;
+  const [a, s0] = tmp64(f, absClamped(f, x));
+  const [s1, e] = exp64(f, a);
+  const [z, s2] = tmp64(f, m.f64x2.mul(f.get(a), f.get(a)));
+  const small = m.f64x2.add(f.get(a), m.f64x2.mul(m.f64x2.mul(f.get(a), f.get(z)), horner64(f, z, SINH_T)));
+  const large = m.f64x2.mul(m.f64x2.sub(f.get(e), m.f64x2.div(d64(f, 1), f.get(e))), d64(f, 0.5));
+  const mag = select(f, m.f64x2.lt(f.get(a), d64(f, 1)), small, large);
+  return m.block(null, [s0, ...s1, s2, m.v128.or(mag, m.v128.and(f.get(x), SIGN64(f)))], v128);
+};
+
+export const sinF32x4: VecMath = viaF64(sinShifted(0));
+export const cosF32x4: VecMath = viaF64(sinShifted(1));
+export const tanF32x4: VecMath = viaF64(tan64);
+export const atanF32x4: VecMath = viaF64(atan64);
+export const asinF32x4: VecMath = viaF64(asin64);
+export const acosF32x4: VecMath = viaF64(acos64);
+export const sinhF32x4: VecMath = viaF64(sinh64);
+export const coshF32x4: VecMath = viaF64(cosh64);
+
+/** The trigonometric and hyperbolic approximations by name (ONNX op names in lower case), for tests and kernels. */
+export const trigMath: Readonly<Record<string, VecMath>> = {
+  sin: sinF32x4, cos: cosF32x4, tan: tanF32x4, asin: asinF32x4, acos: acosF32x4, atan: atanF32x4, sinh: sinhF32x4, cosh: coshF32x4,
+};
+
+/**
+ * C fmod (ONNX Mod with fmod=1) of f32 operands, exact: in f64, r = a - trunc(a / b) b is exact for |a / b| <
+ * 2^29 (q b fits 53 bits); a quotient rounded up to an integer leaves r with the wrong sign, fixed by one |b|; the
+ * result takes the sign of a (also for zero). b = 0 or a = +-inf give NaN, b = +-inf gives a. Larger quotients
+ * lose accuracy.
+ */
+export function fmodF32x4(f: Fn, a: Expr, b: Expr): Expr {
+  const m = f.m;
+  const [bv, s0] = tmp(f, b);
+  const half = (x: Local): Expr => m.i8x16.shuffle(f.get(x), f.get(x), [8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7]);
+  const pair = (x: Local, y: Local): Expr => {
+    const signOfX = (): Expr => m.v128.and(f.get(x), SIGN64(f));
+    const q = m.f64x2.trunc(m.f64x2.div(f.get(x), f.get(y)));
+    const [r, s1] = tmp64(f, m.f64x2.sub(f.get(x), m.f64x2.mul(q, f.get(y))));
+    const wrongSign = m.i64x2.ne(m.v128.and(m.v128.xor(f.get(r), f.get(x)), SIGN64(f)), m.i64x2.splat(i64c(f, 0n)));
+    const fixed = m.f64x2.add(f.get(r), m.v128.or(m.f64x2.abs(f.get(y)), signOfX()));
+    const [r2, s2] = tmp64(f, select(f, m.v128.and(wrongSign, m.f64x2.ne(f.get(r), d64(f, 0))), fixed, f.get(r)));
+    // y = +-inf: x itself (x + (x - x) is NaN for x = +-inf, as fmod(inf, inf) is).
+    const infY = m.f64x2.eq(m.f64x2.abs(f.get(y)), d64(f, Infinity));
+    const [r3, s3] = tmp64(f, select(f, infY, m.f64x2.add(f.get(x), m.f64x2.sub(f.get(x), f.get(x))), f.get(r2)));
+    return m.block(null, [s1, s2, s3, m.v128.or(m.f64x2.abs(f.get(r3)), signOfX())], v128);
+  };
+  const [av, s1] = tmp(f, a);
+  const [alo, s2] = tmp64(f, m.f64x2.promote_low_f32x4(f.get(av)));
+  const [ahi, s3] = tmp64(f, m.f64x2.promote_low_f32x4(half(av)));
+  const [blo, s4] = tmp64(f, m.f64x2.promote_low_f32x4(f.get(bv)));
+  const [bhi, s5] = tmp64(f, m.f64x2.promote_low_f32x4(half(bv)));
+  const out = m.i8x16.shuffle(m.f32x4.demote_f64x2_zero(pair(alo, blo)), m.f32x4.demote_f64x2_zero(pair(ahi, bhi)),
+    [0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23]);
+  return result(f, [s0, s1, s2, s3, s4, s5], out);
+}

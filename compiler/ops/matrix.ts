@@ -52,7 +52,7 @@ export const Trilu = defineOp({
 // Einsum
 
 /** A parsed equation: per operand, one label per axis; the result's labels. Ellipsis axes get labels '0', '1', ... */
-interface EinsumPlan {
+export interface EinsumPlan {
   operands: string[][];
   output: string[];
   /** The size of every label (broadcast across operands). */
@@ -82,7 +82,7 @@ function parseTerm(ctx: Failer, term: string, equation: string): { letters: stri
  * Sizes of one label must agree across operands, except that 1 broadcasts (as numpy and PyTorch do); within one
  * operand a repeated label (a diagonal) needs equal sizes.
  */
-function einsumPlan(ctx: Failer, equation: string, shapes: readonly (readonly Dim[])[]): EinsumPlan {
+export function einsumPlan(ctx: Failer, equation: string, shapes: readonly (readonly Dim[])[]): EinsumPlan {
   const eq = equation.replace(/\s+/g, '');
   const arrow = eq.indexOf('->');
   const lhs = arrow >= 0 ? eq.slice(0, arrow) : eq;

@@ -114,3 +114,41 @@ describe('Gelu (fused op)', () => {
     }
   });
 });
+
+describe('integer Abs, Relu, Sign, Max, Min, Pow (t5 relative-position buckets, shape arithmetic)', () => {
+  for (const dtype of ['i32', 'i64'] as const) {
+    it(`${dtype}: hand-computed values incl. the most negative integer (wraps like the reference)`, async () => {
+      const min = dtype === 'i32' ? -(2 ** 31) : -(2 ** 53);
+      const x = Tensor.fromNumbers(dtype, [7], [-5, 0, 3, -1, min, 1, 9]);
+      const ints = async (op: string, inputs: Tensor[]) => Array.from((await runWasmOp(op, inputs)).wasm[0]!.toFloat64());
+      expect(await ints('Abs', [x])).toEqual([5, 0, 3, 1, dtype === 'i32' ? min : -min, 1, 9]);
+      expect(await ints('Relu', [x])).toEqual([0, 0, 3, 0, 0, 1, 9]);
+      expect(await ints('Sign', [x])).toEqual([-1, 0, 1, -1, -1, 1, 1]);
+      const y = Tensor.fromNumbers(dtype, [7], [2, -3, 3, 0, 5, -8, 10]);
+      expect(await ints('Max', [x, y])).toEqual([2, 0, 3, 0, 5, 1, 10]);
+      expect(await ints('Min', [x, y])).toEqual([-5, -3, 3, -1, min, -8, 9]);
+      const base = Tensor.fromNumbers(dtype, [8], [2, -3, 1, -1, -1, 0, 5, 2]);
+      const e = Tensor.fromNumbers(dtype, [8], [10, 3, -4, -3, -2, -1, 0, 31]);
+      expect(await ints('Pow', [base, e])).toEqual([1024, -27, 1, -1, 1, 0, 1, dtype === 'i32' ? -(2 ** 31) : 2 ** 31]);
+    });
+    it(`${dtype}: random operands with broadcasting and variadic Max/Min against the interpreter`, async () => {
+      const a = randomTensor(dtype, [3, 7], 1, -50, 50);
+      const b = randomTensor(dtype, [7], 2, -50, 50);
+      for (const op of ['Abs', 'Relu', 'Sign']) await check(op, [a]);
+      for (const op of ['Max', 'Min']) {
+        await check(op, [a, b]);
+        await check(op, [a, b, randomTensor(dtype, [3, 1], 3, -50, 50)]);
+        await check(op, [a]);
+      }
+      await check('Pow', [randomTensor(dtype, [4, 5], 4, -6, 6), randomTensor(dtype, [5], 5, -2, 9)]);
+      await check('Abs', [a], {}, { symbolicInputs: [{ dtype, shape: ['n', 7] }] });
+    });
+  }
+  it('t5-style bucket arithmetic: Min(Abs(i64), constant) with a symbolic dim', async () => {
+    for (const n of [1, 5, 12]) {
+      const rel = randomTensor('i64', [n, n], n, -40, 40);
+      const types = await check('Min', [rel, { constant: Tensor.fromNumbers('i64', [], [15]) }], {}, { symbolicInputs: [{ dtype: 'i64', shape: ['seq', 'seq'] }] });
+      expect(types[0]!.shape).toEqual(['seq', 'seq']);
+    }
+  });
+});

@@ -13,11 +13,7 @@ import { relaxedSimdAvailable, runCompiled } from './harness.js';
  * Models that do not compile for wasm yet, and why. Their cases must fail (it.fails): when one starts to pass,
  * remove it from this list.
  */
-const KNOWN_FAILURES: Record<string, string> = {
-  'zoo/einsum': 'no wasm kernels for Einsum, Sin, Cos',
-  'zoo/llama': 'no wasm kernels for Einsum, Sin, Cos',
-  'zoo/t5': 'the elementwise kernels do not support Abs and Min on i64',
-};
+const KNOWN_FAILURES: Record<string, string> = {};
 
 const models = [
   ...fixtureModels().map((m) => ({ ...m, root: undefined as string | undefined, label: `${m.model}-opset${m.opset}` })),

@@ -1,13 +1,15 @@
-// Elementwise kernels: unary math and activations (incl. the fused Gelu), broadcasting arithmetic (Add ... Pow, variadic Max/Min/Sum/Mean),
-// PRelu and Clip. f32 runs four lanes at a time over each innermost row of the collapsed broadcast space (an
-// operand that is broadcast along the row is splatted once per row), so same-shape, scalar, bias-row and general
-// strided broadcasting are one code path; i32/i64 (mask and shape arithmetic) run one element at a time.
+// Elementwise kernels: unary math (incl. trigonometric and hyperbolic) and activations (incl. the fused Gelu),
+// broadcasting arithmetic (Add ... Pow, Mod, variadic Max/Min/Sum/Mean), PRelu and Clip. f32 runs four lanes at a
+// time over each innermost row of the collapsed broadcast space (an operand that is broadcast along the row is
+// splatted once per row), so same-shape, scalar, bias-row and general strided broadcasting are one code path;
+// i32/i64 (mask and shape arithmetic) run one element at a time.
 
 import binaryen from 'binaryen';
 import { dtypeInfo } from '../../../compiler/ir/dtype.js';
 import type { Step, TensorRef } from '../../common/schedule.js';
 import { type Expr, type KernelContext, registerKernel } from '../kernel.js';
 import { type VecMath, erfF32x4, expF32x4, geluErfF32x4, geluTanhF32x4, logF32x4, sigmoidF32x4, tanhF32x4 } from '../math.js';
+import { acosF32x4, asinF32x4, atanF32x4, cosF32x4, coshF32x4, fmodF32x4, sinF32x4, sinhF32x4, tanF32x4 } from '../math.js';
 import type { Fn, Local } from '../simd.js';
 import { type NdSpace, broadcastStrides, byteStrides, collapse, elementLoop, loadElem, ndCall, ndFunction, storeElem } from './nd.js';
 
@@ -15,8 +17,8 @@ const { i32, i64, v128 } = binaryen;
 
 /** f32x4 lanes of the operands (each a fresh expression) to the result lanes. */
 type VecOp = (f: Fn, args: Expr[]) => Expr;
-/** i32 or i64 values to a value of the same class. */
-type IntOp = (m: binaryen.Module, t: 'i32' | 'i64', args: (() => Expr)[]) => Expr;
+/** i32 or i64 values to a value of the same class (`env` for ops that need locals or attributes). */
+type IntOp = (m: binaryen.Module, t: 'i32' | 'i64', args: (() => Expr)[], env: { f: Fn; attrs: Attrs }) => Expr;
 
 type Attrs = Readonly<Record<string, unknown>>;
 
@@ -55,6 +57,53 @@ const intDiv: IntOp = (m, t, [a, b]) => {
   const special = () => m.i32.or(m[t].eqz(b!()), m[t].eq(b!(), c(-1)));
   const quotient = m[t].div_s(a!(), m.select(special(), c(1), b!()));
   return m.select(m[t].eqz(b!()), c(0), m.select(m[t].eq(b!(), c(-1)), m[t].sub(c(0), a!()), quotient));
+};
+
+/** A constant of an integer class. */
+const intConst = (m: binaryen.Module, t: 'i32' | 'i64', v: number): Expr => (t === 'i32' ? m.i32.const(v) : m.i64.const(BigInt(v) as unknown as number));
+
+/** Folds `pick(a, b) ? a : b` over the operands through a local (variadic Max / Min on integers). */
+const intFold = (pick: 'gt_s' | 'lt_s'): IntOp => (m, t, args, { f }) => {
+  const acc = f.local(t === 'i32' ? i32 : i64);
+  const steps = args.slice(1).map((b) => f.set(acc, m.select(m[t][pick](f.get(acc), b()), f.get(acc), b())));
+  return m.block(null, [f.set(acc, args[0]!()), ...steps, f.get(acc)], t === 'i32' ? i32 : i64);
+};
+
+/**
+ * Integer Mod: fmod=1 truncates (sign of the dividend), fmod=0 floors (sign of the divisor); a zero divisor gives 0
+ * (the interpreter's semantics). rem_s never traps on MIN % -1; the divisor is made 1 where it is 0.
+ */
+const intMod: IntOp = (m, t, [a, b], { f, attrs }) => {
+  const r = f.local(t === 'i32' ? i32 : i64);
+  const zero = () => intConst(m, t, 0);
+  const rem = m[t].rem_s(a!(), m.select(m[t].eqz(b!()), intConst(m, t, 1), b!()));
+  const floored = attrs.fmod === 1 ? f.get(r)
+    : m.select(m.i32.and(m[t].ne(f.get(r), zero()), m[t].lt_s(m[t].xor(f.get(r), b!()), zero())), m[t].add(f.get(r), b!()), f.get(r));
+  return m.block(null, [f.set(r, rem), m.select(m[t].eqz(b!()), zero(), floored)], t === 'i32' ? i32 : i64);
+};
+
+/**
+ * Integer Pow (same dtype operands): exponents >= 0 by squaring with wrapping products (the low bits of the exact
+ * power); negative exponents give 1 for base 1, +-1 for base -1, else 0 (the truncated real power).
+ */
+const intPow: IntOp = (m, t, [a, b], { f }) => {
+  const type = t === 'i32' ? i32 : i64;
+  const [r, base, e, i] = [f.local(type), f.local(type), f.local(type), f.local(i32)];
+  const one = () => intConst(m, t, 1);
+  const odd = () => m[t].ne(m[t].and(f.get(e), one()), intConst(m, t, 0));
+  const negative = m.select(m[t].eq(f.get(base), one()), one(),
+    m.select(m[t].eq(f.get(base), intConst(m, t, -1)), m.select(odd(), intConst(m, t, -1), one()), intConst(m, t, 0)));
+  return m.block(null, [
+    f.set(base, a!()), f.set(e, b!()), f.set(r, one()),
+    f.if(m[t].lt_s(f.get(e), intConst(m, t, 0)), [f.set(r, negative)], [
+      f.forRange(i, f.i32(0), () => f.i32(t === 'i32' ? 32 : 64), 1, [
+        f.if(odd(), [f.set(r, m[t].mul(f.get(r), f.get(base)))]),
+        f.set(base, m[t].mul(f.get(base), f.get(base))),
+        f.set(e, m[t].shr_u(f.get(e), one())),
+      ]),
+    ]),
+    f.get(r),
+  ], type);
 };
 
 /** Pow with a known scalar exponent: x^2, x^3, sqrt, 1/x, 1 and x; else exp(b log|a|) with the sign of odd integer powers. */
@@ -101,10 +150,18 @@ const specs: Record<string, ElemSpec> = {
   Erf: { vec: math(erfF32x4) },
   Tanh: { vec: math(tanhF32x4) },
   Sigmoid: { vec: math(sigmoidF32x4) },
+  Sin: { vec: math(sinF32x4) },
+  Cos: { vec: math(cosF32x4) },
+  Tan: { vec: math(tanF32x4) },
+  Asin: { vec: math(asinF32x4) },
+  Acos: { vec: math(acosF32x4) },
+  Atan: { vec: math(atanF32x4) },
+  Sinh: { vec: math(sinhF32x4) },
+  Cosh: { vec: math(coshF32x4) },
   Neg: { vec: () => (f, [x]) => f.m.f32x4.neg(x!), int: (m, t, [x]) => m[t].sub(t === 'i32' ? m.i32.const(0) : m.i64.const(0n as unknown as number), x!()) },
-  Abs: { vec: () => (f, [x]) => f.m.f32x4.abs(x!) },
+  Abs: { vec: () => (f, [x]) => f.m.f32x4.abs(x!), int: (m, t, [x]) => m.select(m[t].lt_s(x!(), intConst(m, t, 0)), m[t].sub(intConst(m, t, 0), x!()), x!()) },
   // pmax(0, x) = 0 < x ? x : 0, so NaN gives 0 like the reference's x > 0 ? x : 0.
-  Relu: { vec: () => (f, [x]) => f.m.f32x4.pmax(f.zero(), x!) },
+  Relu: { vec: () => (f, [x]) => f.m.f32x4.pmax(f.zero(), x!), int: (m, t, [x]) => m.select(m[t].gt_s(x!(), intConst(m, t, 0)), x!(), intConst(m, t, 0)) },
   Reciprocal: { vec: () => (f, [x]) => f.m.f32x4.div(splat(f, 1), x!) },
   Floor: { vec: () => (f, [x]) => f.m.f32x4.floor(x!) },
   Ceil: { vec: () => (f, [x]) => f.m.f32x4.ceil(x!) },
@@ -115,6 +172,10 @@ const specs: Record<string, ElemSpec> = {
       const s = sel(f, m.f32x4.gt(f.get(x!), f.zero()), splat(f, 1), sel(f, m.f32x4.lt(f.get(x!), f.zero()), splat(f, -1), splat(f, 0)));
       return sel(f, m.f32x4.ne(f.get(x!), f.get(x!)), f.get(x!), s);
     }),
+    int: (m, t, [x]) => {
+      const s = m.i32.sub(m[t].gt_s(x!(), intConst(m, t, 0)), m[t].lt_s(x!(), intConst(m, t, 0)));
+      return t === 'i32' ? s : m.i64.extend_s(s);
+    },
   },
   LeakyRelu: {
     vec: (a) => withLocals((f, [x]) => sel(f, f.m.f32x4.ge(f.get(x!), f.zero()), f.get(x!), f.m.f32x4.mul(f.get(x!), splat(f, num(a, 'alpha'))))),
@@ -144,10 +205,12 @@ const specs: Record<string, ElemSpec> = {
   Sub: { vec: () => (f, [a, b]) => f.m.f32x4.sub(a!, b!), int: (m, t, [a, b]) => m[t].sub(a!(), b!()) },
   Mul: { vec: () => (f, [a, b]) => f.m.f32x4.mul(a!, b!), int: (m, t, [a, b]) => m[t].mul(a!(), b!()) },
   Div: { vec: () => (f, [a, b]) => f.m.f32x4.div(a!, b!), int: intDiv },
-  Pow: { vec: powOp, key: (_a, step) => `e${knownExponent(step) ?? 'x'}` },
+  Pow: { vec: powOp, int: intPow, key: (_a, step) => `e${knownExponent(step) ?? 'x'}` },
+  // Mod: f32 only with fmod=1 (the type rule); integers both ways.
+  Mod: { vec: () => (f, [a, b]) => fmodF32x4(f, a!, b!), int: intMod, key: (a) => `f${a.fmod === 1 ? 1 : 0}` },
   PRelu: { vec: () => withLocals((f, [x, s]) => sel(f, f.m.f32x4.lt(f.get(x!), f.zero()), f.m.f32x4.mul(f.get(x!), f.get(s!)), f.get(x!))) },
-  Max: { vec: fold((m, a, b) => m.f32x4.max(a, b)) },
-  Min: { vec: fold((m, a, b) => m.f32x4.min(a, b)) },
+  Max: { vec: fold((m, a, b) => m.f32x4.max(a, b)), int: intFold('gt_s') },
+  Min: { vec: fold((m, a, b) => m.f32x4.min(a, b)), int: intFold('lt_s') },
   Sum: { vec: fold((m, a, b) => m.f32x4.add(a, b)), int: (m, t, args) => args.map((g) => g()).reduce((a, b) => m[t].add(a, b)) },
   Mean: { vec: () => (f, args) => f.m.f32x4.div(args.reduce((a, b) => f.m.f32x4.add(a, b)), splat(f, args.length)) },
   Clip: {
@@ -160,7 +223,7 @@ const specs: Record<string, ElemSpec> = {
   },
 };
 
-const scalarIntOps = new Set(['Add', 'Sub', 'Mul', 'Div', 'Neg', 'Sum']);
+const scalarIntOps = new Set(['Add', 'Sub', 'Mul', 'Div', 'Neg', 'Sum', 'Abs', 'Relu', 'Sign', 'Max', 'Min', 'Pow', 'Mod']);
 
 // ---------------------------------------------------------------------------------------------------------
 // Code generation
@@ -221,14 +284,14 @@ function emitElementwise(ctx: KernelContext, step: Step, spec: ElemSpec): Expr {
     return ndCall(ctx, fname, ptrs, space);
   }
   const t = out.dtype === 'i64' ? 'i64' : 'i32';
-  const name = `xfc_ew_${step.op}_${out.dtype}_r${rank}`;
+  const name = `xfc_ew_${step.op}${key}_${out.dtype}_r${rank}`;
   const fname = ndFunction(ctx, name, ptrs.length, rank, (f, p, count, strides) =>
     elementLoop(f, p, count, strides, ([o, ...ins]) => {
       // Operands in locals: some ops read one more than once.
       const vals = ins.map(() => f.local(t === 'i32' ? i32 : i64));
       return [
         ...ins.map((q, j) => f.set(vals[j]!, loadElem(f.m, operands[j]!.dtype, f.get(q)))),
-        storeElem(f.m, out.dtype, f.get(o!), spec.int!(f.m, t, vals.map((v) => () => f.get(v)))),
+        storeElem(f.m, out.dtype, f.get(o!), spec.int!(f.m, t, vals.map((v) => () => f.get(v)), { f, attrs: step.attrs })),
       ];
     }));
   return ndCall(ctx, fname, ptrs, space);

@@ -15,3 +15,4 @@ import './conv.js';
 import './linear.js';
 import './skip-layernorm.js';
 import './attention.js';
+import './einsum.js';

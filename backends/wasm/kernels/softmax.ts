@@ -1,4 +1,4 @@
-// Softmax and LogSoftmax along any axis, f32.
+// Softmax and LogSoftmax along any axis, f32 (and Hardmax, at the end).
 //
 // Last axis (contiguous rows): per row, a max pass, then e = exp(x - max) (math.ts's expF32x4) stored and summed
 // (softmax) or only summed (log-softmax), then y = e * (1 / sum) or y = (x - max) - log(sum); four lanes at a
@@ -148,3 +148,55 @@ for (const kind of ['Softmax', 'LogSoftmax'] as const) {
     emit: (ctx, step) => emitSoftmax(ctx, step, kind),
   });
 }
+
+// ---------------------------------------------------------------------------------------------------------
+// Hardmax: 1 at the first largest element along the axis, 0 elsewhere (a NaN never wins, as in the reference's
+// x > best). Rare in transformer graphs: one element at a time over the [outer, n, inner] view.
+
+function hardmaxFunction(ctx: KernelContext): string {
+  return ctx.fn('xfc_Hardmax', binaryen.createType([i32, i32, i32, i32, i32]), none, (m) => {
+    const f = new Fn(m, ctx.features, [i32, i32, i32, i32, i32]);
+    const [px, py, outer, n, inner] = f.params as [Local, Local, Local, Local, Local];
+    const [o, j, r, best, rowB, xo, yo, p] = Array.from({ length: 8 }, () => f.local(i32)) as Local[];
+    const bestV = f.local(binaryen.f32);
+    const v = f.local(binaryen.f32);
+    const column = (base: Local) => f.add(f.get(base), m.i32.shl(f.get(j), f.i32(2)));
+    const body = f.block([
+      f.set(rowB, f.mulN(f.get(inner), 4)),
+      f.set(xo, f.get(px)),
+      f.set(yo, f.get(py)),
+      f.if(m.i32.gt_s(f.get(n), f.i32(0)), [
+        f.forRange(o, f.i32(0), () => f.get(outer), 1, [
+          f.forRange(j, f.i32(0), () => f.get(inner), 1, [
+            f.set(p, column(xo)),
+            f.set(best, f.i32(0)),
+            f.set(bestV, f.loadF32(f.get(p))),
+            f.forRange(r, f.i32(1), () => f.get(n), 1, [
+              f.inc(p, f.get(rowB)),
+              f.set(v, f.loadF32(f.get(p))),
+              f.if(m.f32.gt(f.get(v), f.get(bestV)), [f.set(best, f.get(r)), f.set(bestV, f.get(v))]),
+            ]),
+            f.set(p, column(yo)),
+            f.forRange(r, f.i32(0), () => f.get(n), 1, [
+              f.storeF32(f.get(p), 0, m.select(m.i32.eq(f.get(r), f.get(best)), m.f32.const(1), m.f32.const(0))),
+              f.inc(p, f.get(rowB)),
+            ]),
+          ]),
+          f.inc(xo, f.mul(f.get(rowB), f.get(n))),
+          f.inc(yo, f.mul(f.get(rowB), f.get(n))),
+        ]),
+      ]),
+    ]);
+    return { vars: f.varTypes, body };
+  });
+}
+
+registerKernel({
+  op: 'Hardmax',
+  check: (step) => (step.inputs[0]!.dtype === 'f32' ? undefined : `Hardmax on ${step.inputs[0]!.dtype} is not supported by the wasm backend (f32 only)`),
+  emit(ctx, step) {
+    const [x, y] = [step.inputs[0]!, step.outputs[0]!];
+    const { outer, n, inner } = axisSplit(x.shape, axisOf(step.attrs.axis as number, x.shape.length));
+    return ctx.module.call(hardmaxFunction(ctx), [ctx.ptr(x), ctx.ptr(y), ctx.dim(outer), ctx.dim(n), ctx.dim(inner)], none);
+  },
+});

@@ -1,0 +1,56 @@
+// WebGPU elementwise kernels against the interpreter: unary, binary with broadcasting, symbolic dims, Cast, Where, compares.
+
+import { describe, expect, it } from 'vitest';
+import { interpret } from '../../compiler/interpreter.js';
+import { randomTensor, relL2 } from '../helpers.js';
+import { Tensor } from '../../compiler/ir/tensor.js';
+import { compileWebGpu, gpuUnavailable, oneNode, runGpu, shaderMessages } from './gpu.js';
+
+async function check(op: string, inputs: Parameters<typeof oneNode>[1], attrs = {}, symbolic?: Parameters<typeof oneNode>[3], tol = 1e-6): Promise<void> {
+  const { graph, feeds } = oneNode(op, inputs, attrs, symbolic);
+  const want = interpret(graph, feeds);
+  const c = compileWebGpu(graph);
+  expect(await shaderMessages(c)).toEqual([]);
+  const got = await runGpu(c, feeds);
+  for (const v of graph.outputs) {
+    const [w, g] = [want[v.name]!, got[v.name]!];
+    expect(g.shape).toEqual(w.shape);
+    expect(g.dtype).toBe(w.dtype);
+    if (w.dtype === 'f32') expect(relL2(g.toFloat64(), w.toFloat64())).toBeLessThanOrEqual(tol);
+    else expect(Array.from(g.toFloat64())).toEqual(Array.from(w.toFloat64()));
+  }
+}
+
+describe.skipIf(gpuUnavailable)('webgpu elementwise', () => {
+  it('unary float ops', async () => {
+    for (const op of ['Exp', 'Tanh', 'Erf', 'Sigmoid', 'Neg', 'Abs', 'Relu', 'Sqrt', 'Gelu']) {
+      const x = randomTensor('f32', [3, 5], 7, op === 'Sqrt' ? 0 : -3, 3);
+      await check(op, [x], {}, undefined, 2e-6);
+    }
+    await check('Gelu', [randomTensor('f32', [2, 7], 3, -4, 4)], { approximate: 'tanh' }, undefined, 2e-6);
+  });
+  it('binary ops broadcast both ways, with weights and odd shapes', async () => {
+    for (const op of ['Add', 'Sub', 'Mul', 'Div', 'Max', 'Min']) {
+      await check(op, [randomTensor('f32', [2, 3, 5], 1), randomTensor('f32', [3, 1], 2, 0.5, 2)]);
+      await check(op, [randomTensor('f32', [1, 5], 3), { constant: randomTensor('f32', [4, 1], 4, 0.5, 2) }]);
+    }
+    await check('Pow', [randomTensor('f32', [2, 3], 1, 0.5, 2), randomTensor('f32', [3], 2)]);
+  });
+  it('symbolic dims come from params', async () => {
+    const a = randomTensor('f32', [2, 3, 4], 5);
+    const b = randomTensor('f32', [3, 1], 6);
+    await check('Add', [a, b], {}, [{ dtype: 'f32', shape: ['batch', 'seq', 4] }, { dtype: 'f32', shape: ['seq', 1] }]);
+  });
+  it('integer and i64 arithmetic, Cast, compares (bool results) and Where', async () => {
+    const i = Tensor.fromNumbers('i64', [2, 3], [1, -2, 3, 40, 5, -6]);
+    const j = Tensor.fromNumbers('i64', [3], [7, 8, -9]);
+    await check('Add', [i, j]);
+    await check('Mul', [i, j]);
+    await check('Cast', [i], { to: 1 });
+    await check('Cast', [randomTensor('f32', [5], 2, -9, 9)], { to: 7 });
+    await check('Less', [randomTensor('f32', [3, 5], 1), randomTensor('f32', [5], 2)]);
+    await check('Equal', [i, j]);
+    const cond = Tensor.fromNumbers('bool', [2, 3], [1, 0, 0, 1, 1, 0]);
+    await check('Where', [cond, randomTensor('f32', [2, 3], 3), randomTensor('f32', [3], 4)]);
+  });
+});

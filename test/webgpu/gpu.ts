@@ -1,0 +1,101 @@
+// Shared WebGPU setup for tests: one Dawn GPU per process (SwiftShader on CI), a device, and a one-graph runner.
+//
+// Dawn aborts the process if the object from create() is collected while a device lives, so it is kept on
+// globalThis. When no adapter is available, `gpuUnavailable` says why and suites skip with that reason.
+
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { GraphBuilder } from '../../compiler/ir/builder.js';
+import { Graph, type Attrs, type TensorType } from '../../compiler/ir/graph.js';
+import { Tensor } from '../../compiler/ir/tensor.js';
+import { runtimeDtype } from '../../backends/bundle.js';
+import { type CompiledWebGpu, compileWebGpu } from '../../backends/webgpu/index.js';
+import { type IoManifest, WebGpuExecutor } from '../../runtime/webgpu.js';
+import type { RuntimeTypedArray } from '../../runtime/dtypes.js';
+import '../../compiler/ops/index.js';
+
+const SWIFTSHADER = '/usr/lib/chromium/vk_swiftshader_icd.json';
+
+interface GpuState { device?: GPUDevice; reason?: string }
+const g = globalThis as { __xfcGpu?: GPU; __xfcGpuState?: Promise<GpuState> };
+
+async function open(): Promise<GpuState> {
+  if (!process.env.VK_ICD_FILENAMES && fs.existsSync(SWIFTSHADER)) process.env.VK_ICD_FILENAMES = SWIFTSHADER;
+  if (!process.env.XDG_RUNTIME_DIR) process.env.XDG_RUNTIME_DIR = fs.mkdtempSync(path.join(os.tmpdir(), 'xdg-'));
+  let webgpu: typeof import('webgpu');
+  try {
+    webgpu = await import('webgpu');
+  } catch (e) {
+    return { reason: `the 'webgpu' npm package is not installed (${(e as Error).message})` };
+  }
+  Object.assign(globalThis, webgpu.globals);
+  g.__xfcGpu ??= webgpu.create([]);
+  const adapter = await g.__xfcGpu.requestAdapter();
+  if (!adapter) return { reason: `no WebGPU adapter (install Debian's chromium for SwiftShader and set VK_ICD_FILENAMES=${SWIFTSHADER})` };
+  const device = await adapter.requestDevice();
+  return { device };
+}
+
+/** The shared device, or a reason why there is none. */
+export function gpu(): Promise<GpuState> {
+  g.__xfcGpuState ??= open();
+  return g.__xfcGpuState;
+}
+
+/** Resolved at module load (top-level await) so that `describe.skipIf` can use it. */
+export const gpuState = await gpu();
+export const gpuUnavailable: string | undefined = gpuState.reason;
+if (gpuUnavailable) console.warn(`test/webgpu: skipped: ${gpuUnavailable}`);
+
+export function ioManifest(c: CompiledWebGpu): IoManifest {
+  const spec = (io: CompiledWebGpu['schedule']['inputs'][number]) => ({ name: io.name, dtype: runtimeDtype(io.dtype), shape: [...io.shape] });
+  const symbols = Object.fromEntries(c.schedule.symbols.map((s) => [s, { min: 1, max: 1 << 20 }]));
+  return { inputs: c.schedule.inputs.map(spec), outputs: c.schedule.outputs.map(spec), symbols };
+}
+
+/** Creates an executor for a compiled graph on the shared device. */
+export async function executor(c: CompiledWebGpu): Promise<WebGpuExecutor> {
+  const files = c.plan.shaders.map((s) => c.shaders[s.file]!);
+  return WebGpuExecutor.create(gpuState.device!, ioManifest(c), c.plan, files, c.weights);
+}
+
+/** Runs a compiled graph once on Tensors; returns Tensors. */
+export async function runGpu(c: CompiledWebGpu, feeds: Readonly<Record<string, Tensor>>, ex?: WebGpuExecutor): Promise<Record<string, Tensor>> {
+  const e = ex ?? (await executor(c));
+  const out = await e.run(Object.fromEntries(Object.entries(feeds).map(([k, t]) => [k, { data: t.data as RuntimeTypedArray, dims: t.shape as number[] }])));
+  if (!ex) e.dispose();
+  const res: Record<string, Tensor> = {};
+  for (const io of c.schedule.outputs) {
+    const o = out[io.name]!;
+    res[io.name] = new Tensor(io.dtype, o.dims, o.data as never);
+  }
+  return res;
+}
+
+/** A one-node graph (inputs given as Tensors become graph inputs, optionally with symbolic types; `{constant}` operands are weights). */
+export function oneNode(op: string, inputs: (Tensor | null | { constant: Tensor })[], attrs: Attrs = {}, symbolicInputs?: (TensorType | undefined)[], numOutputs?: number): { graph: Graph; feeds: Record<string, Tensor> } {
+  const graph = new Graph('test');
+  const b = new GraphBuilder(graph, { fold: false });
+  const feeds: Record<string, Tensor> = {};
+  const values = inputs.map((t, i) => {
+    if (t === null) return undefined;
+    if (!(t instanceof Tensor)) return b.constant(t.constant, `c${i}`);
+    feeds[`x${i}`] = t;
+    return graph.addInput(`x${i}`, symbolicInputs?.[i] ?? { dtype: t.dtype, shape: [...t.shape] });
+  });
+  graph.outputs = b.add(op, values, attrs, { name: `test_${op}`, numOutputs });
+  return { graph, feeds };
+}
+
+/** Compilation messages of every shader of a compiled graph (errors and warnings). */
+export async function shaderMessages(c: CompiledWebGpu): Promise<string[]> {
+  const out: string[] = [];
+  for (const [file, code] of Object.entries(c.shaders)) {
+    const info = await gpuState.device!.createShaderModule({ code }).getCompilationInfo();
+    for (const m of info.messages) out.push(`${file}:${m.lineNum}:${m.linePos} ${m.type}: ${m.message}`);
+  }
+  return out;
+}
+
+export { compileWebGpu };

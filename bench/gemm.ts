@@ -1,11 +1,13 @@
 // Micro-benchmark: GFLOP/s of the generated packed-B GEMM (SIMD128 and relaxed SIMD) vs onnxruntime-web's WASM
-// MatMul (1 thread) on 1024³ and the MiniLM-L6 shapes; medians after warm-up, all in one process.
+// MatMul (1 thread) on 1024³ and the MiniLM-L6 shapes; medians after warm-up, all in one process. The
+// '+ epilogue' rows time the Linear stores as MiniLM runs them (bias + GELU erf, bias + residual; ORT: MatMul only).
 //
 //   node --experimental-wasm-relaxed-simd --import tsx bench/gemm.ts [--sweep] [--runs N]
 // Without the flag the relaxed column is skipped. --sweep also times K/N blockings to choose the defaults.
 
 import * as ort from 'onnxruntime-web';
-import { DEFAULT_KC, type GemmCoreSpec, NC_PANELS, gemmStandaloneModule } from '../backends/wasm/kernels/gemm.js';
+import { DEFAULT_KC, type GemmCoreSpec, type GemmEpilogue, NC_PANELS, gemmStandaloneModule } from '../backends/wasm/kernels/gemm.js';
+import { erf } from '../compiler/ops/elementwise.js';
 import { packPanels } from '../backends/wasm/pack.js';
 import { Tensor } from '../compiler/ir/tensor.js';
 import { model, node, vi } from '../test/onnx/build.js';
@@ -13,11 +15,14 @@ import { model, node, vi } from '../test/onnx/build.js';
 const args = process.argv.slice(2);
 const sweep = args.includes('--sweep');
 const minRuns = Number(args[args.indexOf('--runs') + 1] || 0) || 21;
-const allShapes: [string, number, number, number][] = [
+const biasRow = { form: 'row', beta: 1 } as const;
+const allShapes: [string, number, number, number, GemmEpilogue?][] = [
   ['1024³', 1024, 1024, 1024],
   ['MiniLM QKV/out', 128, 384, 384],
   ['MiniLM FFN up', 128, 384, 1536],
   ['MiniLM FFN down', 128, 1536, 384],
+  ['MiniLM FFN up + bias, GELU', 128, 384, 1536, { alpha: 1, bias: biasRow, activation: 'gelu' }],
+  ['MiniLM FFN down + bias, residual', 128, 1536, 384, { alpha: 1, bias: biasRow, residual: true }],
 ];
 const only = args.includes('--only') ? args[args.indexOf('--only') + 1]! : '';
 const shapes = allShapes.filter(([name]) => name.includes(only));
@@ -59,23 +64,37 @@ function random(n: number, seed: number): Float32Array {
   return Float32Array.from({ length: n }, () => ((s = (s * 1103515245 + 12345) >>> 0) / 2 ** 32) - 0.5);
 }
 
-/** A runner for one xfc GEMM core on A [M, K] and packed B [K, N], checked first against a sampled reference. */
+/**
+ * A runner for one xfc GEMM core on A [M, K] and packed B [K, N] (with a row bias and an [M, N] residual when
+ * the epilogue reads them), checked first against a sampled reference.
+ */
 function xfcRunner(spec: GemmCoreSpec, relaxed: boolean, M: number, K: number, N: number, A: Float32Array, B: Float32Array): Runner {
   const packed = packPanels(B, K, N, false);
-  const floats = 16 + A.length + packed.length + M * N + 64;
+  const [bias, res] = [random(N, 3), random(M * N, 4)];
+  const floats = 16 + A.length + packed.length + 2 * M * N + N + 128;
   const bytes = gemmStandaloneModule([spec], { relaxedSimd: relaxed }, Math.ceil((floats * 4) / 65536) + 1);
   const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes), {});
   const mem = new Float32Array((inst.exports.memory as WebAssembly.Memory).buffer);
-  const [a, b] = [16, 16 + A.length + 16 - (A.length % 16)];
-  const c = b + packed.length + 16 - (packed.length % 16);
+  const after = (start: number, n: number): number => start + n + 16 - (n % 16);
+  const a = 16;
+  const b = after(a, A.length);
+  const c = after(b, packed.length);
+  const r = after(c, M * N);
+  const bi = after(r, M * N);
   mem.set(A, a);
   mem.set(packed, b);
+  mem.set(res, r);
+  mem.set(bias, bi);
   const gemm = inst.exports.gemm0 as (...x: number[]) => void;
-  const run = (): void => gemm(a * 4, b * 4, c * 4, M, K, N, 0, 0);
+  const run = (): void => gemm(a * 4, b * 4, c * 4, M, K, N, bi * 4, r * 4);
   run();
+  const ep = spec.epilogue;
   for (const [i, j] of [[0, 0], [M - 1, N - 1], [M >> 1, N >> 2]] as const) {
-    let s = 0;
+    let s = ep.bias ? bias[j]! : 0;
     for (let q = 0; q < K; q++) s += A[i * K + q]! * B[q * N + j]!;
+    if (ep.activation === 'gelu') s = 0.5 * s * (1 + erf(s / Math.SQRT2));
+    else if (ep.activation) throw new Error(`bench: no reference for activation ${ep.activation}`);
+    if (ep.residual) s += res[i * N + j]!;
     if (Math.abs(mem[c + i * N + j]! - s) > 1e-3 * (1 + Math.abs(s))) throw new Error(`xfc GEMM wrong at ${i},${j}: ${mem[c + i * N + j]} vs ${s}`);
   }
   return run;
@@ -101,11 +120,11 @@ async function main(): Promise<void> {
   console.log(`node ${process.version}; relaxed SIMD ${relaxed ? 'available' : 'NOT available (run with --experimental-wasm-relaxed-simd)'}; medians of >= ${minRuns} interleaved runs (1 s per shape) after 30 warm-up runs`);
   const gf = (M: number, K: number, N: number, ms: number): number => (2 * M * K * N) / (ms * 1e6);
   const rows: string[][] = [['shape', 'M×K×N', 'xfc simd128', 'xfc relaxed', 'ort-web wasm', 'simd/ort', 'relaxed/ort']];
-  for (const [name, M, K, N] of shapes) {
+  for (const [name, M, K, N, epilogue] of shapes) {
     const A = random(M * K, 1);
     const B = random(K * N, 2);
     // The blocking the MatMul kernel picks for these shapes (kernels/gemm.ts `blocking`).
-    const base: GemmCoreSpec = { b: 'packed', K, N, transA: false, epilogue: { alpha: 1 }, kc: K <= 512 ? K : DEFAULT_KC,
+    const base: GemmCoreSpec = { b: 'packed', K, N, transA: false, epilogue: epilogue ?? { alpha: 1 }, kc: K <= 512 ? K : DEFAULT_KC,
       ...(N > NC_PANELS * 8 ? { ncPanels: NC_PANELS } : {}) };
     if (sweep) {
       const configs: GemmCoreSpec[] = [];

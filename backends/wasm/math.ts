@@ -185,59 +185,75 @@ export const erfF32x4: VecMath = (f, x) => {
   return result(f, [s0, ...h.stmts], m.v128.or(mag, m.v128.and(f.get(xv), ci(f, SIGN))));
 };
 
-/**
- * erfc x = e^(-x^2) R(1 / x^2) / (x sqrt(pi)) for x >= 1.75 (the asymptotic form; R fitted on [1.75, 10] in
- * float64, weighted least squares, error 1.8e-8 relative, 4.8e-8 with f32 Horner; erfc underflows f32 near
- * x = 9.2). ERFC_Q's relative accuracy on erfc decays past x = 2 (5e-7 there, 6e-6 at 2.5, 1e-1 at 4): harmless
- * for erf (1 - erfc), not for GELU's tail, which uses this form.
- */
-const ERFC_TAIL_R = [
-  0.9999999403953552, -0.499987930059433, 0.7491327524185181, -1.8430863618850708, 5.86314058303833,
-  -19.374338150024414, 54.37873840332031, -110.1224594116211, 136.4234161376953, -76.13612365722656,
-];
-const ERFC_TAIL_MIN = 1.75;
-const ERFC_TAIL_MAX = 10;
+// GELU runs in the GEMM store of every FFN (hundreds of thousands of elements per layer), so its two forms use
+// only operations V8 lowers to one or two instructions each: pmin/pmax (not min/max, which need NaN fix-ups),
+// rounding by the 1.5 * 2^23 trick (not nearest + trunc_sat), one 2^n scaling, no division in the erf form.
 
-/**
- * GELU, erf form: 0.5 x (1 + erf(x / sqrt 2)), with 1 + erf(z) = erfc|z| for z <= -1 so that the tail for
- * x << 0 keeps its relative accuracy: erfc by e^(-z^2) Q for |z| < 2.5, by the asymptotic form up to |z| = 10
- * (where GELU underflows to -0). Fits the GEMM epilogue's `(f, local) => Expr` activation shape.
- */
-export function geluErfF32x4(f: Fn, x: Local): Expr {
+/** e^x for x in [-87, 88] (clamped: results flush to ~1e-38 below, 2^127 * e^r above; NaN passes). */
+function expGelu(f: Fn, x: Expr): Expr {
   const m = f.m;
-  const [z, s0] = tmp(f, m.f32x4.mul(f.get(x), c(f, Math.SQRT1_2)));
-  const h = erfHalves(f, z);
-  const [neg, s1] = tmp(f, m.f32x4.lt(f.get(x), c(f, 0)));
-  // |z| >= 1.75: the asymptotic form on |z| clamped to [1.75, 10] (NaN passes through the other branch). e^(-z^2)
-  // is taken from x, not from z = x / sqrt 2 (whose rounding costs 1e-6 relative at |z| = 4): x = xh + xl with xh
-  // of 12 bits, so z^2 = xh^2 / 2 + d exactly, d = xl (x + xh) / 2 <= z^2 / 2048, and e^(-d) is a cubic
-  // (error d^4 / 24 < 1e-9 for |z| <= 5).
-  const [xa, sa] = tmp(f, m.f32x4.min(m.f32x4.max(m.v128.and(f.get(x), ci(f, ABS)), c(f, ERFC_TAIL_MIN * Math.SQRT2)), c(f, ERFC_TAIL_MAX * Math.SQRT2)));
-  const [za, sb] = tmp(f, m.f32x4.mul(f.get(xa), c(f, Math.SQRT1_2)));
-  const [w, sc] = tmp(f, m.f32x4.div(c(f, 1), m.f32x4.mul(f.get(za), f.get(za))));
-  const [xh, sd] = tmp(f, m.v128.and(f.get(xa), ci(f, -4096)));
-  const [d, se] = tmp(f, m.f32x4.mul(m.f32x4.mul(m.f32x4.sub(f.get(xa), f.get(xh)), m.f32x4.add(f.get(xa), f.get(xh))), c(f, 0.5)));
-  const expZ2 = m.f32x4.mul(expF32x4(f, m.f32x4.mul(m.f32x4.mul(f.get(xh), f.get(xh)), c(f, -0.5))), horner(f, d, [1, -1, 0.5, -1 / 6]));
-  const tail = m.f32x4.div(m.f32x4.mul(expZ2, horner(f, w, ERFC_TAIL_R)), m.f32x4.mul(f.get(za), c(f, Math.sqrt(Math.PI))));
-  const [ec, s2] = tmp(f, select(f, m.f32x4.ge(m.v128.and(f.get(x), ci(f, ABS)), c(f, ERFC_TAIL_MIN * Math.SQRT2)), tail, h.erfc));
-  // 1 + erf z: small |z|: 1 +- small; large: 2 - erfc (z > 0) or erfc (z < 0).
-  const signedSmall = m.v128.xor(h.small, m.v128.and(f.get(neg), ci(f, SIGN)));
-  const large = select(f, f.get(neg), f.get(ec), m.f32x4.sub(c(f, 2), f.get(ec)));
-  const onePlus = select(f, h.isSmall, m.f32x4.add(c(f, 1), signedSmall), large);
-  return result(f, [s0, ...h.stmts, s1, sa, sb, sc, sd, se, s2], m.f32x4.mul(m.f32x4.mul(f.get(x), c(f, 0.5)), onePlus));
+  const MAGIC = 12582912; // 1.5 * 2^23: adding it rounds to an integer held in the low mantissa bits
+  const [t, s0] = tmp(f, m.f32x4.pmin(m.f32x4.pmax(x, c(f, -87)), c(f, 88)));
+  const [nm, s1] = tmp(f, f.madd(f.get(t), c(f, LOG2E), c(f, MAGIC)));
+  const [n, s2] = tmp(f, m.f32x4.sub(f.get(nm), c(f, MAGIC)));
+  const [r, s3] = tmp(f, f.madd(f.get(n), c(f, -LN2_LO), f.madd(f.get(n), c(f, -LN2_HI), f.get(t))));
+  const p = m.f32x4.add(f.madd(m.f32x4.mul(f.get(r), f.get(r)), horner(f, r, EXP_P), f.get(r)), c(f, 1));
+  // 2^n: n sits in the low bits of nm's mantissa, the bits above shift out.
+  const scale = m.i32x4.add(m.i32x4.shl(f.get(nm), m.i32.const(23)), ci(f, 127 << 23));
+  return result(f, [s0, s1, s2, s3], m.f32x4.mul(p, scale));
 }
 
 /**
- * GELU, tanh form: 0.5 x (1 + tanh u), u = sqrt(2/pi) (x + 0.044715 x^3), computed as x sigmoid(2u) (the same
- * function: 1 + tanh u = 2 sigmoid(2u)), which does not cancel for x << 0 as 1 + tanh u does.
+ * log(0.5 erfc(a / sqrt 2)) + a^2 / 2 = P(a - 1.5) for a in [0, 4 sqrt 2] (a = |x|): weighted Lawson fit in float64
+ * with the coefficients rounded to f32 one at a time (the later ones refitted), error 1.8e-7 with f32 Horner for
+ * a < 2.9 (where GELU's value needs it), growing to 1e-5 relative at the end, where 0.5 erfc < 2e-8.
+ */
+const GELU_P = [
+  -1.5809444189071655, -0.43867728114128113, 0.07477318495512009, -0.013858011923730373, 0.0023620480205863714,
+  -0.0003349782491568476, 3.070018647122197e-05, 1.7434214214517851e-06, -1.4951572211430175e-06,
+  2.888300798531418e-07, -2.0869132200118656e-08,
+];
+const GELU_P_CENTER = 1.5;
+const GELU_P_MAX = 4 * Math.SQRT2;
+
+/** sum coeffs[k] t^k as L(t) + t^s H(t), two Horner chains of half the depth (s = ceil(n / 2), n = 9..12). */
+function hornerSplit(f: Fn, t: Local, coeffs: readonly number[]): Expr {
+  const m = f.m;
+  const s = Math.ceil(coeffs.length / 2);
+  const [t2, s0] = tmp(f, m.f32x4.mul(f.get(t), f.get(t)));
+  const [t3, s1] = tmp(f, m.f32x4.mul(f.get(t2), f.get(t)));
+  const pow = s === 5 ? m.f32x4.mul(f.get(t2), f.get(t3)) : m.f32x4.mul(f.get(t3), f.get(t3));
+  if (s !== 5 && s !== 6) throw new Error(`hornerSplit: ${coeffs.length} coefficients`);
+  return result(f, [s0, s1], f.madd(horner(f, t, coeffs.slice(s)), pow, horner(f, t, coeffs.slice(0, s))));
+}
+
+/**
+ * GELU, erf form: x Phi(x), Phi(x) = 1 - h (x >= 0) or h (x < 0), h = 0.5 erfc(|x| / sqrt 2) = e^(P(|x|) - x^2/2)
+ * with no cancellation on either side (h <= 1/2). One exp, no division; 9.4 ulp at most for x >= -2.8 (7.4 with
+ * relaxed FMA; the rounding of x^2 / 2 dominates), relative error growing to 1e-4 below x = -4.7 where |GELU| < 1e-5, absolute
+ * error below 1e-9 there. |x| is clamped to 4 sqrt 2 in P only, so h still decays as e^(-x^2/2). Fits the GEMM
+ * epilogue's `(f, local) => Expr` activation shape.
+ */
+export function geluErfF32x4(f: Fn, x: Local): Expr {
+  const m = f.m;
+  const [u, s0] = tmp(f, m.f32x4.sub(m.f32x4.pmin(m.v128.and(f.get(x), ci(f, ABS)), c(f, GELU_P_MAX)), c(f, GELU_P_CENTER)));
+  const arg = f.madd(m.f32x4.mul(f.get(x), c(f, -0.5)), f.get(x), hornerSplit(f, u, GELU_P));
+  const [h, s1] = tmp(f, expGelu(f, arg));
+  // x < 0: the sign bit spread over the lane selects h.
+  const phi = select(f, m.i32x4.shr_s(f.get(x), m.i32.const(31)), f.get(h), m.f32x4.sub(c(f, 1), f.get(h)));
+  return result(f, [s0, s1], m.f32x4.mul(f.get(x), phi));
+}
+
+/**
+ * GELU, tanh form: 0.5 x (1 + tanh u), u = sqrt(2/pi) (x + 0.044715 x^3), computed as x / (1 + e^(-2u)) (the same
+ * function: 1 + tanh u = 2 sigmoid(2u)), which does not cancel for x << 0 as 1 + tanh u does; e^(-2u) clamped at
+ * e^88 gives |GELU| < 1e-36 where it would overflow.
  */
 export function geluTanhF32x4(f: Fn, x: Local): Expr {
   const m = f.m;
-  const twoU = m.f32x4.mul(
-    f.madd(m.f32x4.mul(m.f32x4.mul(f.get(x), f.get(x)), f.get(x)), c(f, 0.044715), f.get(x)),
-    c(f, 2 * Math.sqrt(2 / Math.PI)),
-  );
-  return m.f32x4.mul(f.get(x), sigmoidF32x4(f, twoU));
+  const k = 2 * Math.sqrt(2 / Math.PI);
+  const negTwoU = m.f32x4.mul(f.get(x), f.madd(m.f32x4.mul(f.get(x), f.get(x)), c(f, -k * 0.044715), c(f, -k)));
+  return m.f32x4.div(f.get(x), m.f32x4.add(expGelu(f, negTwoU), c(f, 1)));
 }
 
 // ---- scalar use -----------------------------------------------------------------------------------------------

@@ -2,7 +2,9 @@
 //
 // The same model and options give byte-identical bundles: no timestamps, stable key order, hashes of the bytes.
 // writeBundle stages everything in a hidden sibling directory, fsyncs it, then renames it into place, so a
-// reader sees either the old bundle or the new one, never a mix, and a failure leaves nothing behind.
+// reader sees either the old bundle or the new one, never a mix, and a failure leaves nothing behind. A writer
+// killed outright (SIGKILL, power loss) can leave its hidden `.DIR.tmp-PID-*` or `.DIR.old-PID-*` sibling: the
+// next writeBundle to DIR removes those of dead processes, and puts a set-aside old bundle back if DIR is missing.
 
 import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -11,14 +13,15 @@ import type { Dim } from '../compiler/ir/dim.js';
 import { dimSymbols } from '../compiler/ir/dim.js';
 import type { DType } from '../compiler/ir/dtype.js';
 import type { Schedule } from './common/schedule.js';
+import { DEFAULT_SYMBOL_MAX } from './resources.js';
 import {
-  BUNDLE_FORMAT, FORMAT_VERSION, type FileEntry, type Manifest, type SymbolRange, type TensorSpec, type WasmSection,
-  isSafePath, validateManifest,
+  BUNDLE_FORMAT, CHECKSUM_LINE, CHECKSUM_ZEROS, FORMAT_VERSION, type FileEntry, type Manifest, type SymbolRange, type TensorSpec,
+  type WasmSection, isSafePath, validateManifest,
 } from '../runtime/manifest.js';
 import type { RuntimeDType } from '../runtime/dtypes.js';
 
 export const MANIFEST = 'manifest.json';
-export const DEFAULT_SYMBOL_MAX = 4096;
+export { DEFAULT_SYMBOL_MAX } from './resources.js';
 
 export class BundleWriteError extends Error {
   override name = 'BundleWriteError';
@@ -105,6 +108,15 @@ export function stableJson(value: unknown): string {
   return `${JSON.stringify(sort(value), null, 2)}\n`;
 }
 
+/** The text of manifest.json: stable JSON with its own checksum filled in (runtime/manifest.ts explains it). */
+export function manifestText(manifest: Manifest): string {
+  const blank = stableJson({ ...manifest, checksum: CHECKSUM_ZEROS });
+  const m = CHECKSUM_LINE.exec(blank);
+  if (!m || m[1] !== CHECKSUM_ZEROS) throw new BundleWriteError('internal error: the manifest checksum line is missing');
+  const at = m.index + m[0].indexOf(CHECKSUM_ZEROS);
+  return blank.slice(0, at) + sha256(new TextEncoder().encode(blank)) + blank.slice(at + 64);
+}
+
 export interface BundleContents {
   readonly manifest: Manifest;
   readonly files: Readonly<Record<string, Uint8Array>>;
@@ -112,7 +124,7 @@ export interface BundleContents {
 
 /** The bundle's files in memory, manifest.json included (for loadModel on a model compiled in memory). */
 export function bundleFiles(contents: BundleContents): Record<string, Uint8Array> {
-  return { ...contents.files, [MANIFEST]: new TextEncoder().encode(stableJson(contents.manifest)) };
+  return { ...contents.files, [MANIFEST]: new TextEncoder().encode(manifestText(contents.manifest)) };
 }
 
 /** Writes the bundle into `dir` atomically, replacing an existing bundle there; refuses to clobber anything else. */
@@ -122,8 +134,9 @@ export function writeBundle(dir: string, contents: BundleContents): void {
     if (p === MANIFEST || !isSafePath(p)) throw new BundleWriteError(`cannot write bundle file '${p}': paths must be relative, stay inside the bundle and not be ${MANIFEST}`);
   }
   const target = path.resolve(dir);
-  const existing = inspectTarget(target);
   const parent = path.dirname(target);
+  recoverStale(parent, path.basename(target));
+  const existing = inspectTarget(target);
   fs.mkdirSync(parent, { recursive: true });
   const tag = `${process.pid}-${randomBytes(4).toString('hex')}`;
   const staging = path.join(parent, `.${path.basename(target)}.tmp-${tag}`);
@@ -156,6 +169,35 @@ export function writeBundle(dir: string, contents: BundleContents): void {
     fs.rmSync(aside, { recursive: true, force: true });
   }
   fsyncDir(parent);
+}
+
+/** Cleans up after writers to `parent/base` that died mid-way (see the header). */
+function recoverStale(parent: string, base: string): void {
+  let entries: string[];
+  try {
+    entries = fs.readdirSync(parent);
+  } catch {
+    return;
+  }
+  const prefix = `.${base}.`;
+  for (const name of entries.sort()) {
+    if (!name.startsWith(prefix)) continue;
+    const m = /^(tmp|old)-([0-9]+)-[0-9a-f]{8}$/.exec(name.slice(prefix.length));
+    if (!m || isAlive(Number(m[2]))) continue;
+    const stale = path.join(parent, name);
+    if (m[1] === 'old' && !fs.existsSync(path.join(parent, base))) fs.renameSync(stale, path.join(parent, base));
+    else fs.rmSync(stale, { recursive: true, force: true });
+  }
+}
+
+function isAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /** 'absent', or 'replaceable' (an empty directory or an xfc bundle); throws for anything else. */

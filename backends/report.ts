@@ -6,7 +6,7 @@
 
 import { evalDim } from '../compiler/ir/dim.js';
 import type { Schedule, Step, TensorRef } from './common/schedule.js';
-import { planArena } from '../runtime/plan.js';
+import { type MemoryReport, peakArenaBytes } from './resources.js';
 
 export interface CompileReport {
   readonly nodes: { readonly before: number; readonly after: number };
@@ -17,6 +17,8 @@ export interface CompileReport {
   /** Peak arena bytes with every symbol at the same value (1, 128, 512, ...): how memory grows with the shape. */
   readonly arenaBySymbolValue: readonly { readonly value: number; readonly peakArenaBytes: number }[];
   readonly weightBytes: number;
+  /** wasm linear memory at the manifest's symbol maxima against the 4 GiB limit (backends/resources.ts). */
+  readonly memory?: MemoryReport;
   readonly totalFlops: number;
   readonly flopsByOp: Readonly<Record<string, number>>;
   readonly steps: readonly { readonly index: number; readonly op: string; readonly node: string; readonly flops: number }[];
@@ -34,14 +36,14 @@ export function buildReport(input: {
   readonly nodesAfter: number;
   readonly fusions?: Readonly<Record<string, number>>;
   readonly shape: Readonly<Record<string, number>>;
+  readonly memory?: MemoryReport;
 }): CompileReport {
   const { schedule, shape } = input;
   const bind = (d: number | string) => evalDim(d, shape);
-  const peakAt = (bindDim: (d: number | string) => number) =>
-    planArena(schedule.buffers.map((b) => ({ bytes: bindDim(b.bytes), first: b.firstStep, last: b.lastStep }))).total;
-  const placed = { total: peakAt(bind) };
-  const uniform = (value: number) => (d: number | string) => evalDim(d, Object.fromEntries(schedule.symbols.map((s) => [s, value])));
-  const arenaBySymbolValue = schedule.symbols.length === 0 ? [] : [1, 128, 512, 2048].map((value) => ({ value, peakArenaBytes: peakAt(uniform(value)) }));
+  const buffers = schedule.buffers.map((b) => ({ bytes: b.bytes, first: b.firstStep, last: b.lastStep }));
+  const placed = { total: peakArenaBytes(buffers, shape) };
+  const uniform = (value: number) => Object.fromEntries(schedule.symbols.map((s) => [s, value]));
+  const arenaBySymbolValue = schedule.symbols.length === 0 ? [] : [1, 128, 512, 2048].map((value) => ({ value, peakArenaBytes: peakArenaBytes(buffers, uniform(value)) }));
   const steps = schedule.steps.map((s) => ({ index: s.index, op: s.op, node: s.node.name, flops: stepFlops(s, bind) }));
   const flopsByOp: Record<string, number> = {};
   for (const s of steps) flopsByOp[s.op] = (flopsByOp[s.op] ?? 0) + s.flops;
@@ -52,6 +54,7 @@ export function buildReport(input: {
     peakArenaBytes: placed.total,
     arenaBySymbolValue,
     weightBytes: schedule.weightBytes,
+    ...(input.memory ? { memory: input.memory } : {}),
     totalFlops: steps.reduce((a, s) => a + s.flops, 0),
     flopsByOp,
     steps,

@@ -3,12 +3,13 @@
 //
 //   node --experimental-wasm-relaxed-simd --import tsx bench/attention.ts [--runs N] [--seqs 128,512] [--sweep]
 //
-// --sweep times the 'dot' kernel's register blockings (attentionTuning.rowGroup x keySubs) instead.
+// --sweep ['bq,bk,unroll,unrollD;...'] times the kernel's blockings (attentionTuning) instead.
 //
 // Variants: 'unfused' heads-form Q [B,H,S,D], Kᵀ [B,H,D,S], V, mask [B,1,1,S] through the generic kernels;
-// 'fused heads Kᵀ' the same operands as one Attention (SIMD over keys); 'fused bsd' Q/K/V [B,S,H·D] as the fusion
-// pass produces it for BERT (SIMD over the head dim, and forced SIMD over keys for comparison). Peak arena bytes
-// come from the schedule and runtime/plan.ts's planArena at that shape. Outputs are cross-checked (rel. L2).
+// 'fused heads Kᵀ' the same operands as one Attention; 'fused bsd' Q/K/V [B,S,H·D] as the fusion pass produces
+// it for BERT. Peak arena bytes come from the schedule (the fused step's scratch included) and runtime/plan.ts's
+// planArena at that shape. Outputs are cross-checked (rel. L2). Runs are interleaved round-robin after a warm-up
+// of at least 30 runs (V8 tiers up the kernels), medians reported; compare ratios within one run.
 
 import { type CompiledWasm, compileWasm } from '../backends/wasm/index.js';
 import { attentionTuning } from '../backends/wasm/kernels/attention.js';
@@ -55,9 +56,7 @@ interface Case {
   feeds: Record<string, Tensor>;
   /** Output as [B, S, H·D] numbers, for the cross-check. */
   toBsd(y: Float32Array, S: number): Float32Array;
-  strategy?: 'dot' | 'keys';
-  rowGroup?: 1 | 2 | 4;
-  keySubs?: 1 | 2;
+  tuning?: Partial<typeof attentionTuning>;
 }
 
 const fromHeads = (y: Float32Array, S: number): Float32Array => {
@@ -95,16 +94,18 @@ function cases(S: number): Case[] {
     fusedBsd.outputs = b.add('Attention', ins, { num_heads: H, scale: SCALE, mask_kind: 'additive' }, { name: 'attn' });
   }
   const bsdFeeds = { q, k, v, mask };
+  const bsd = { graph: fusedBsd, feeds: bsdFeeds, toBsd: (y: Float32Array) => y };
+  const unfusedCase: Case = { name: 'unfused chain', graph: unfused, feeds: headsFeeds, toBsd: fromHeads };
   if (args.includes('--sweep')) {
-    // Register blocking of the 'dot' kernel: rows sharing K loads x 4-key sub-blocks per softmax update.
-    return [{ name: 'unfused chain', graph: unfused, feeds: headsFeeds, toBsd: fromHeads }, ...([1, 2, 4] as const).flatMap((rowGroup) => ([1, 2] as const).map((keySubs) => (
-      { name: `fused bsd (dot) rows ${rowGroup} keys ${4 * keySubs}`, graph: fusedBsd, feeds: bsdFeeds, toBsd: (y: Float32Array) => y, strategy: 'dot' as const, rowGroup, keySubs })))];
+    const sweep = (opt('--sweep') ?? '').split(';').filter((x) => /^\d/.test(x));
+    const blockings = (sweep.length ? sweep : ['32,64,1,1', '32,64,2,1', '32,64,4,1', '32,64,1,2', '32,64,1,4', '16,64,1,1', '32,32,1,1', '32,128,1,1', '64,64,1,1'])
+      .map((x) => x.split(',').map(Number)).map(([bq, bk, unroll, unrollD]) => ({ bq: bq!, bk: bk!, unroll: unroll as 1 | 2 | 4, unrollD: unrollD as 1 | 2 | 4 }));
+    return [unfusedCase, ...blockings.map((t) => ({ name: `fused bsd ${t.bq}x${t.bk} u${t.unroll} ud${t.unrollD}`, ...bsd, tuning: t }))];
   }
   return [
-    { name: 'unfused chain', graph: unfused, feeds: headsFeeds, toBsd: fromHeads },
-    { name: 'fused heads Kᵀ (keys)', graph: fusedHeads, feeds: headsFeeds, toBsd: fromHeads },
-    { name: 'fused bsd (dot)', graph: fusedBsd, feeds: bsdFeeds, toBsd: (y) => y, strategy: 'dot' },
-    { name: 'fused bsd (keys)', graph: fusedBsd, feeds: bsdFeeds, toBsd: (y) => y, strategy: 'keys' },
+    unfusedCase,
+    { name: 'fused heads Kᵀ', graph: fusedHeads, feeds: headsFeeds, toBsd: fromHeads },
+    { name: 'fused bsd', ...bsd },
   ];
 }
 
@@ -149,14 +150,14 @@ function relL2(a: Float32Array, b: Float32Array): number {
 const variants = relaxedAvailable() ? [false, true] : [false];
 const mb = (bytes: number): string => (bytes >= 1 << 20 ? `${(bytes / (1 << 20)).toFixed(1)} MiB` : `${(bytes / 1024).toFixed(0)} KiB`);
 console.log(`Attention B=${B} H=${H} D=${D}, additive padding mask; median ms (runs), peak arena${variants.length < 2 ? ' (relaxed SIMD unavailable: run with --experimental-wasm-relaxed-simd)' : ''}\n`);
-console.log(['S', 'variant', 'simd128 ms', ...(variants.length > 1 ? ['relaxed ms'] : []), 'peak arena', 'rel. L2 vs unfused'].join(' | '));
+console.log(['S', 'variant', 'simd128 ms', ...(variants.length > 1 ? ['relaxed ms'] : []), 'time / unfused', 'peak arena', 'rel. L2 vs unfused'].join(' | '));
 for (const S of seqs) {
   const runs = Number(opt('--runs') ?? 0) || (S >= 2048 ? 5 : S >= 512 ? 15 : 41);
   // Every (case, variant) is prepared first, then timed round-robin, so that load from other processes hits all alike.
   const rows: { c: Case; peak: number; runners: Awaited<ReturnType<typeof prepare>>[]; times: number[][] }[] = [];
   for (const c of cases(S)) {
     const defaults = { ...attentionTuning };
-    Object.assign(attentionTuning, { strategy: c.strategy ?? 'auto', ...(c.rowGroup ? { rowGroup: c.rowGroup } : {}), ...(c.keySubs ? { keySubs: c.keySubs } : {}) });
+    Object.assign(attentionTuning, c.tuning ?? {});
     const compiled = compileWasm(c.graph, { relaxed: variants.length > 1 });
     Object.assign(attentionTuning, defaults);
     const runners = [];
@@ -169,11 +170,13 @@ for (const S of seqs) {
     p.run();
     return performance.now() - t0;
   };
-  for (let i = 0; i < Math.min(5, runs); i++) for (const r of rows) r.runners.forEach(once); // warm-up (V8 tiers up)
+  const warmup = Number(opt('--warmup') ?? 0) || (S >= 2048 ? 3 : 30);
+  for (let i = 0; i < warmup; i++) for (const r of rows) r.runners.forEach(once); // warm-up (V8 tiers up)
   for (let i = 0; i < runs; i++) for (const r of rows) r.runners.forEach((p, k) => r.times[k]!.push(once(p)));
   const reference = rows[0]!.c.toBsd(rows[0]!.runners[0]!.output(), S);
   for (const r of rows) {
     const errs = r.runners.map((p) => relL2(r.c.toBsd(p.output(), S), reference));
-    console.log([S, r.c.name, ...r.times.map((t) => `${median(t).toFixed(2)} (${runs})`), mb(r.peak), Math.max(...errs).toExponential(1)].join(' | '));
+    const ratio = r.times.map((t, k) => (median(t) / median(rows[0]!.times[k]!)).toFixed(2)).join(' / ');
+    console.log([S, r.c.name, ...r.times.map((t) => `${median(t).toFixed(2)} (${runs})`), ratio, mb(r.peak), Math.max(...errs).toExponential(1)].join(' | '));
   }
 }

@@ -4,6 +4,13 @@
 //   npm run bench                       # all models
 //   npm run bench -- --quick            # fewer runs
 //   npm run bench -- --only minilm      # one model
+//   npm run bench -- --only fusion      # only the fused-vs-unfused table
+//
+// Then fused vs unfused attention (issue 4), own wasm only: the MiniLM-size encoder with its position tables
+// widened to 2048 (bench/export_minilm.py's model, rows repeated: same weights otherwise), compiled with the
+// default pipeline and with the default pipeline minus 'fuse-attention', at seq 128, 512 and 2048: median time
+// (interleaved runs, relaxed SIMD when available) and peak arena bytes at that shape (planArena over the schedule,
+// like report.json's peakArenaBytes).
 //
 // Node 20 runs relaxed SIMD only with --experimental-wasm-relaxed-simd: this script re-runs itself with it.
 
@@ -23,6 +30,9 @@ const { bundleFiles, writeBundle } = await import('../backends/bundle.js');
 const { buildReport } = await import('../backends/report.js');
 const { summarizeTimes } = await import('../cli/bench.js');
 const { loadModel, hasRelaxedSimd } = await import('../runtime/index.js');
+const { DEFAULT_PIPELINE } = await import('../passes/index.js');
+const { peakArenaBytes } = await import('../backends/resources.js');
+const { onnx } = await import('../compiler/onnx/proto.js');
 type Feed = import('../runtime/index.js').Feed;
 type Timing = import('../cli/bench.js').Timing;
 
@@ -55,6 +65,7 @@ const models: BenchModel[] = [
   { name: 'bert fixture (tiny)', file: path.join(ROOT, 'fixtures', 'models', 'bert-opset17.onnx'), seqs: [128] },
   minilm(),
 ].filter((m) => !only || m.name.startsWith(only));
+const fusionTable = !only || only === 'fusion' || 'minilm'.startsWith(only);
 
 function feedsFor(inputs: readonly { name: string; dtype: string }[], seq: number): Record<string, Feed> {
   const feeds: Record<string, Feed> = {};
@@ -107,7 +118,10 @@ async function xfcEngine(files: Record<string, Uint8Array>, relaxed: boolean, fe
 
 /** Warm-up then timed runs, the engines interleaved round by round; bounded by a time budget per engine. */
 async function measure(engines: Engine[]): Promise<Timing[]> {
-  const [warmup, runs, budgetMs] = quick ? [5, 10, 3000] : [30, 30, 15000];
+  return quick ? measureFor(engines, 5, 10, 3000) : measureFor(engines, 30, 30, 15000);
+}
+
+async function measureFor(engines: Engine[], warmup: number, runs: number, budgetMs = 15000): Promise<Timing[]> {
   const times: number[][] = engines.map(() => []);
   const started = performance.now();
   for (let i = 0; i < warmup && performance.now() - started < budgetMs * engines.length / 2; i++) for (const e of engines) await e.run();
@@ -118,7 +132,7 @@ async function measure(engines: Engine[]): Promise<Timing[]> {
       await e.run();
       times[k]!.push(performance.now() - t0);
     }
-    if (i >= 4 && performance.now() - timedStart > budgetMs * engines.length) break;
+    if (i >= Math.min(4, runs - 1) && performance.now() - timedStart > budgetMs * engines.length) break;
   }
   return times.map(summarizeTimes);
 }
@@ -180,12 +194,92 @@ for (const m of models) {
   }
 }
 
-const ortVersion = (JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules', 'onnxruntime-web', 'package.json'), 'utf8')) as { version: string }).version;
-const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
-console.log(`\nxfc vs onnxruntime-web ${ortVersion} (wasm, 1 thread), node ${process.version}, batch 1, medians after warm-up; 'vs ORT' = xfc time / ORT time\n`);
-for (const [i, r] of rows.entries()) {
-  console.log(r.map((cell, c) => (c < 3 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  '));
-  if (i === 0) console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+// ---- fused vs unfused attention ------------------------------------------------------------------------
+
+const FUSION_SEQS = [128, 512, 2048];
+
+/**
+ * The bench MiniLM with 2048 positions: its [1, 512] position/token-type id tables become [1, 2048] (arange, or
+ * the repeated constant) and its [512, E] position embeddings [2048, E] (rows repeated). Written once to tmp.
+ */
+function widenPositions(src: string, positions: number): string {
+  const out = src.replace(/\.onnx$/, `-pos${positions}.onnx`);
+  if (fs.existsSync(out)) return out;
+  const model = onnx.ModelProto.decode(fs.readFileSync(src));
+  const tensors = [...model.graph!.initializer!, ...model.graph!.node!.flatMap((n) => n.attribute!.flatMap((a) => (a.t ? [a.t] : [])))];
+  let widened = 0;
+  for (const t of tensors) {
+    const dims = (t.dims ?? []).map(Number);
+    if (dims.length !== 2 || !dims.includes(512)) continue;
+    if (!t.rawData?.length) throw new Error(`widenPositions: ${t.name} has no raw data`);
+    const raw = t.rawData;
+    if (dims[0] === 1 && t.dataType === onnx.TensorProto.DataType.INT64) {
+      const ids = new BigInt64Array(new Uint8Array(raw).buffer);
+      const arange = ids.every((x, i) => x === BigInt(i));
+      if (!arange && !ids.every((x) => x === ids[0])) throw new Error(`widenPositions: ${t.name} is neither an arange nor constant`);
+      t.rawData = new Uint8Array(BigInt64Array.from({ length: positions }, (_, i) => (arange ? BigInt(i) : ids[0]!)).buffer);
+      t.dims = [1, positions];
+    } else if (dims[0] === 512 && t.dataType === onnx.TensorProto.DataType.FLOAT) {
+      const row = dims[1]! * 4;
+      const data = new Uint8Array(positions * row);
+      for (let p = 0; p < positions; p++) data.set(raw.subarray((p % 512) * row, (p % 512 + 1) * row), p * row);
+      t.rawData = data;
+      t.dims = [positions, dims[1]!];
+    } else continue;
+    widened++;
+  }
+  if (widened === 0) throw new Error(`widenPositions: no 512-position table in ${src}`);
+  fs.writeFileSync(out, onnx.ModelProto.encode(model).finish());
+  return out;
 }
-console.log(`\ncold ms: load to first result in a fresh process (bench/cold.ts), median of 3, at the first seq of each model.`);
-console.log(`\nsizes:\n  ${sizes.join('\n  ')}`);
+
+const fusionRows: string[][] = [['seq', 'attention', 'median ms', 'p10', 'p90', 'runs', 'fused / unfused', 'peak arena', 'rel L2 vs unfused']];
+const minilmModel = models.find((m) => m.name.startsWith('minilm')) ?? minilm();
+if (fusionTable && !minilmModel.file) console.log(`skipping fused vs unfused: ${minilmModel.skip}`);
+if (fusionTable && minilmModel.file) {
+  const file = widenPositions(minilmModel.file, Math.max(...FUSION_SEQS));
+  const maxShape = { batch: 1, seq: Math.max(...FUSION_SEQS) };
+  const unfusedPasses = DEFAULT_PIPELINE.filter((p) => p !== 'fuse-attention');
+  const variants = [
+    { name: 'fused', bundle: await compileModel(file, { maxShape, report: true }) },
+    { name: 'unfused', bundle: await compileModel(file, { maxShape, report: true, passes: unfusedPasses }) },
+  ];
+  const relaxed = hasRelaxedSimd();
+  for (const seq of FUSION_SEQS) {
+    const feeds = feedsFor(variants[0]!.bundle.contents.manifest.inputs, seq);
+    const engines = await Promise.all(variants.map((v) => xfcEngine(bundleFiles(v.bundle.contents), relaxed, feeds)));
+    const outputs = await Promise.all(engines.map((e) => e.run()));
+    // Fewer runs at 2048 (seconds per run for the unfused model).
+    const timings = seq >= 2048 ? await measureFor(engines, 1, 5) : await measure(engines);
+    variants.forEach((v, k) => {
+      const t = timings[k]!;
+      const buffers = v.bundle.schedule.buffers.map((b) => ({ bytes: b.bytes, first: b.firstStep, last: b.lastStep }));
+      const peak = peakArenaBytes(buffers, { batch: 1, seq });
+      fusionRows.push([String(seq), `${v.name} (${v.bundle.report?.fusions?.attention ?? 0} Attention)`, t.medianMs.toFixed(1), t.p10Ms.toFixed(1), t.p90Ms.toFixed(1),
+        String(t.runs), k === 0 ? (t.medianMs / timings[1]!.medianMs).toFixed(2) : '1.00', formatSize(peak),
+        k === 0 ? relL2(outputs[0]!, outputs[1]!).toExponential(1) : '-']);
+    });
+    console.log(`measured fused vs unfused at seq ${seq}`);
+  }
+}
+
+function printTable(table: string[][], leftCols: number): void {
+  const widths = table[0]!.map((_, c) => Math.max(...table.map((r) => r[c]!.length)));
+  for (const [i, r] of table.entries()) {
+    console.log(r.map((cell, c) => (c < leftCols ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  '));
+    if (i === 0) console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  }
+}
+
+const ortVersion = (JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules', 'onnxruntime-web', 'package.json'), 'utf8')) as { version: string }).version;
+if (rows.length > 1) {
+  console.log(`\nxfc vs onnxruntime-web ${ortVersion} (wasm, 1 thread), node ${process.version}, batch 1, medians after warm-up; 'vs ORT' = xfc time / ORT time\n`);
+  printTable(rows, 3);
+  console.log(`\ncold ms: load to first result in a fresh process (bench/cold.ts), median of 3, at the first seq of each model.`);
+  console.log(`\nsizes:\n  ${sizes.join('\n  ')}`);
+}
+if (fusionRows.length > 1) {
+  console.log(`\nfused vs unfused attention: minilm-l6 (random, 2048 positions), xfc ${hasRelaxedSimd() ? 'relaxed-simd' : 'simd128'}, batch 1, interleaved runs after warm-up;`);
+  console.log(`'unfused' = default pipeline minus fuse-attention; peak arena = planArena over the schedule at that seq\n`);
+  printTable(fusionRows, 2);
+}

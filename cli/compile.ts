@@ -9,6 +9,8 @@ import { optimize } from '../passes/pipeline.js';
 import { fusionCounts } from '../passes/fusion-report.js';
 import { type BundleContents, BundleWriteError, buildManifest, stableJson, writeBundle } from '../backends/bundle.js';
 import { type CompileReport, buildReport } from '../backends/report.js';
+import { type MemoryReport, describeMemory, planSymbolRanges } from '../backends/resources.js';
+import { dimSymbols } from '../compiler/ir/dim.js';
 import type { Schedule } from '../backends/common/schedule.js';
 import { type Io, UsageError } from './io.js';
 
@@ -38,6 +40,8 @@ export interface CompiledBundle {
   readonly schedule: Schedule;
   readonly nodes: { readonly before: number; readonly after: number };
   readonly report?: CompileReport;
+  /** wasm memory at the symbol maxima, and the ranges written into the manifest. */
+  readonly memory: MemoryReport;
   readonly kernelCount: number;
   readonly compileMs: number;
 }
@@ -66,11 +70,14 @@ export async function compileModel(modelPath: string, options: CompileOptions = 
   const compiled = compileWasm(graph);
   const files: Record<string, Uint8Array> = { 'model.wasm': compiled.simd.binary, 'weights.bin': compiled.weights };
   if (compiled.relaxed) files['model.relaxed.wasm'] = compiled.relaxed.binary;
+  // Symbol ranges that fit wasm32's 4 GiB at their maxima (declared ones checked, others derived): a diagnostic if none.
+  const ioSymbols = [...compiled.schedule.inputs, ...compiled.schedule.outputs].flatMap((t) => t.shape.flatMap(dimSymbols));
+  const memory = planSymbolRanges(compiled.manifestWasm, ioSymbols, options.maxShape);
   // The report's sizes are at the declared maxima; an undeclared symbol is taken at REPORT_SHAPE_DEFAULT.
   const symbolsMax = (names: readonly string[]) =>
     Object.fromEntries(names.map((s) => [s, options.maxShape?.[s] ?? REPORT_SHAPE_DEFAULT]));
   const report = options.report
-    ? buildReport({ schedule: compiled.schedule, nodesBefore, nodesAfter, fusions, shape: symbolsMax(compiled.schedule.symbols) })
+    ? buildReport({ schedule: compiled.schedule, nodesBefore, nodesAfter, fusions, shape: symbolsMax(compiled.schedule.symbols), memory })
     : undefined;
   if (report) files['report.json'] = new TextEncoder().encode(stableJson(report));
   const manifest = buildManifest({
@@ -79,11 +86,11 @@ export async function compileModel(modelPath: string, options: CompileOptions = 
     source: { name: path.basename(modelPath), bytes },
     files,
     options: { target, maxShape: options.maxShape ?? {}, report: options.report ?? false, passes: options.passes ?? 'default' },
-    maxShape: options.maxShape,
+    maxShape: { ...Object.fromEntries(Object.entries(memory.ranges).map(([s, r]) => [s, r.max])), ...options.maxShape },
     generator: GENERATOR,
   });
   const kernelCount = compiled.schedule.steps.length;
-  return { contents: { manifest, files }, schedule: compiled.schedule, nodes: { before: nodesBefore, after: nodesAfter }, report, kernelCount, compileMs: performance.now() - started };
+  return { contents: { manifest, files }, schedule: compiled.schedule, nodes: { before: nodesBefore, after: nodesAfter }, report, memory, kernelCount, compileMs: performance.now() - started };
 }
 
 interface CompileFlags {
@@ -139,6 +146,7 @@ function summarize(model: string, dir: string, c: CompiledBundle, verbose: boole
   lines.push(`inputs:  ${m.inputs.map((t) => `${t.name} ${t.dtype}[${t.shape.join(', ')}]`).join(', ')}`);
   lines.push(`outputs: ${m.outputs.map((t) => `${t.name} ${t.dtype}[${t.shape.join(', ')}]`).join(', ')}`);
   lines.push(`symbols: ${Object.entries(m.symbols).map(([s, r]) => `${s} in ${r.min}..${r.max}`).join(', ') || 'none'}`);
+  lines.push(describeMemory(c.memory));
   if (c.report) {
     const r = c.report;
     const fused = Object.entries(r.fusions).map(([k, n]) => `${k} x${n}`).join(', ');

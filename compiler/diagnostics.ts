@@ -65,6 +65,10 @@ export const messages = {
   initializersTooLarge: { code: 'XFC0025', text: 'the initializers take {bytes} together, more than the limit of {limit}' },
   resultTooLarge: { code: 'XFC0041', text: "{op} node '{node}': result '{value}' {type} {detail}" },
   runResultTooLarge: { code: 'XFC0061', text: "{op} node '{node}': result '{value}' of shape {shape} has {elements} elements, more than the limit of {limit}" },
+  // Resources: wasm linear memory at the declared symbol maxima (backends/resources.ts).
+  memoryWeightsTooLarge: { code: 'XFC0110', text: 'the weights and run table need {needed} of wasm memory, more than the {limit} a wasm32 module can address' },
+  memoryNoFit: { code: 'XFC0111', text: 'the model needs {needed} of wasm memory even at the smallest shape ({shape}: {parts}), more than the {limit} a wasm32 module can address' },
+  memoryMaxShape: { code: 'XFC0112', text: 'at --max-shape {flags} the model needs {needed} of wasm memory ({shape}: {parts}), more than the {limit} a wasm32 module can address; lower --max-shape' },
 } as const satisfies Record<string, Message>;
 
 export type MessageId = keyof typeof messages;

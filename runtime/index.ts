@@ -4,9 +4,9 @@
 //   const model = await loadModel('out/', { backend: 'wasm' });
 //   const outputs = await model.run({ input_ids: { data: new BigInt64Array(128), dims: [1, 128] } });
 
-import { BundleError, UnsupportedError, XfcError } from './errors.js';
-import { type Manifest, type TensorSpec, parseManifest } from './manifest.js';
-import { verifyFile } from './sha256.js';
+import { BundleError, IntegrityError, UnsupportedError, XfcError } from './errors.js';
+import { type Manifest, type TensorSpec, manifestChecksum, parseManifest } from './manifest.js';
+import { checkDigest, checkSize, createHasher, verifyFile } from './sha256.js';
 import { type BundleLocation, openSource } from './source.js';
 import { type Feed, type Output, WasmExecutor, hasRelaxedSimd, hasSimd128 } from './wasm.js';
 
@@ -50,7 +50,7 @@ export async function loadModel(source: BundleLocation, options: LoadOptions = {
   }
 
   const src = openSource(source);
-  const manifest = parseManifest(await src.read('manifest.json'), src.describe('manifest.json'));
+  const manifest = await readManifest(src.describe('manifest.json'), await src.read('manifest.json'));
   const wasm = manifest.wasm;
   if (!wasm || !manifest.targets.includes('wasm')) {
     throw new BundleError(`this bundle has no wasm target (targets: ${manifest.targets.join(', ') || 'none'}); compile it with --target wasm`);
@@ -59,18 +59,25 @@ export async function loadModel(source: BundleLocation, options: LoadOptions = {
     throw new UnsupportedError('this JavaScript engine does not support WebAssembly SIMD128, which the bundle requires');
   }
   const relaxed = pickRelaxed(relaxedOption, wasm.relaxedModule !== undefined);
-  const read = async (path: string): Promise<Uint8Array> => {
-    const entry = manifest.files.find((f) => f.path === path);
-    if (!entry) throw new BundleError(`manifest.json does not list '${path}' in "files"`);
-    const data = await src.read(path);
-    await verifyFile(entry, data, src.describe(path));
-    return data;
+  const entry = (path: string) => {
+    const e = manifest.files.find((f) => f.path === path);
+    if (!e) throw new BundleError(`manifest.json does not list '${path}' in "files"`);
+    return e;
   };
-  const [code, weights] = await Promise.all([
-    read(relaxed ? wasm.relaxedModule! : wasm.module),
-    wasm.weights !== undefined ? read(wasm.weights) : Promise.resolve(undefined),
-  ]);
-  let executor: WasmExecutor | undefined = await WasmExecutor.create(manifest, code, weights, relaxed);
+  // The code: read whole (it is small and compiled from bytes), verified before it is compiled.
+  const codePath = relaxed ? wasm.relaxedModule! : wasm.module;
+  const code = await src.read(codePath);
+  await verifyFile(entry(codePath), code, src.describe(codePath));
+  let executor: WasmExecutor | undefined = await WasmExecutor.create(manifest, code, relaxed);
+  // The weights: streamed straight into wasm memory and hashed on the way; nothing runs unless they verify.
+  if (wasm.weights !== undefined) {
+    const weights = entry(wasm.weights);
+    const where = src.describe(wasm.weights);
+    const target = executor.weightsTarget(weights.bytes);
+    const hasher = await createHasher();
+    await src.readInto(wasm.weights, target, (n) => checkSize(weights, n, where), (chunk) => hasher.update(chunk));
+    checkDigest(weights, hasher.hex(), where);
+  }
 
   return {
     inputs: manifest.inputs,
@@ -86,6 +93,21 @@ export async function loadModel(source: BundleLocation, options: LoadOptions = {
       executor = undefined;
     },
   };
+}
+
+/** Checks manifest.json's own checksum (manifest.ts), then parses and validates it. */
+async function readManifest(where: string, bytes: Uint8Array): Promise<Manifest> {
+  const text = new TextDecoder().decode(bytes);
+  const sum = manifestChecksum(text);
+  if (sum) {
+    const hasher = await createHasher();
+    hasher.update(new TextEncoder().encode(sum.blanked));
+    const actual = hasher.hex();
+    if (actual !== sum.claimed) throw new IntegrityError(`${where} is corrupt or was modified: its checksum is ${sum.claimed}, its content hashes to ${actual}`);
+  }
+  const manifest = parseManifest(text, where);
+  if (!sum) throw new BundleError(`${where} has no "checksum" line (a bundle written by xfc always has one); it was edited or damaged`);
+  return manifest;
 }
 
 function pickRelaxed(option: 'auto' | boolean, available: boolean): boolean {

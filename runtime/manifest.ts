@@ -58,6 +58,8 @@ export interface WasmSection {
 
 export interface Manifest {
   readonly format: typeof BUNDLE_FORMAT;
+  /** sha256 of manifest.json with this value written as 64 zeros (see manifestChecksum); absent only in memory. */
+  readonly checksum?: string;
   readonly formatVersion: number;
   readonly generator: string;
   readonly source: { readonly name: string; readonly sha256: string };
@@ -74,6 +76,24 @@ export interface Manifest {
 const DIM_EXPR = /^-?(?:[0-9]+|[A-Za-z_][A-Za-z0-9_]*)(?:\*(?:[0-9]+|[A-Za-z_][A-Za-z0-9_]*))*(?:[+-](?:[0-9]+|[A-Za-z_][A-Za-z0-9_]*)(?:\*(?:[0-9]+|[A-Za-z_][A-Za-z0-9_]*))*)*$/;
 const SYMBOL = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const HEX64 = /^[0-9a-f]{64}$/;
+
+/**
+ * manifest.json carries its own checksum on one top-level line, `  "checksum": "<64 hex>",` (the compiler writes
+ * sorted keys with two-space indentation, so that line is unique): the sha256 of the file's bytes with those 64
+ * digits replaced by zeros. It turns any change of the manifest (a flipped digit in a buffer size or a layout
+ * address would otherwise run the model wrongly) into a clear error. It is not a signature: serve bundles from
+ * an origin you trust.
+ */
+export const CHECKSUM_LINE = /^ {2}"checksum": "([0-9a-f]{64})",?$/m;
+export const CHECKSUM_ZEROS = '0'.repeat(64);
+
+/** The checksum the manifest text claims, and the text to hash to check it; undefined when it has none. */
+export function manifestChecksum(text: string): { claimed: string; blanked: string } | undefined {
+  const m = CHECKSUM_LINE.exec(text);
+  if (!m) return undefined;
+  const at = m.index + m[0].indexOf(m[1]!);
+  return { claimed: m[1]!, blanked: text.slice(0, at) + CHECKSUM_ZEROS + text.slice(at + 64) };
+}
 
 /** The symbol names a dim expression mentions. */
 export function exprSymbols(d: DimExpr): string[] {
@@ -105,6 +125,7 @@ export function validateManifest(json: unknown, where = 'manifest.json'): assert
   }
   const p: string[] = [];
   const check = new Checker(p);
+  if (json.checksum !== undefined) check.sha(json, 'checksum');
   check.string(json, 'generator');
   if (check.object(json, 'source')) {
     check.string(json.source as Obj, 'name', 'source.name');
@@ -128,6 +149,8 @@ export function validateManifest(json: unknown, where = 'manifest.json'): assert
       p.push(`"${kind}" must be an array`);
       continue;
     }
+    const names = list.map((t) => (isObject(t) ? t.name : undefined));
+    if (new Set(names).size !== names.length) p.push(`"${kind}" names must be unique`);
     list.forEach((t, i) => {
       const at = `${kind}[${i}]`;
       if (!isObject(t) || typeof t.name !== 'string') return void p.push(`${at} must be { name, dtype, shape }`);
@@ -154,14 +177,15 @@ export function validateManifest(json: unknown, where = 'manifest.json'): assert
     });
   }
   if (!isObject(json.options)) p.push('"options" must be an object');
-  if (json.wasm !== undefined) validateWasm(json.wasm, p, known, json.files);
+  if (json.wasm !== undefined) validateWasm(json.wasm, p, known, json);
   if (p.length > 0) {
     throw new BundleError(`${where} is invalid (${p.length} problem${p.length > 1 ? 's' : ''}):\n  - ${p.join('\n  - ')}`);
   }
 }
 
-function validateWasm(w: unknown, p: string[], known: (d: DimExpr) => boolean, files: unknown): void {
+function validateWasm(w: unknown, p: string[], known: (d: DimExpr) => boolean, json: Obj): void {
   if (!isObject(w)) return void p.push('"wasm" must be an object');
+  const files = json.files;
   // When "files" itself is broken that is already reported; do not repeat it for every file named here.
   const listed = Array.isArray(files) ? new Set(files.map((f) => (isObject(f) ? f.path : undefined))) : undefined;
   for (const key of ['module', 'relaxedModule', 'weights'] as const) {
@@ -172,8 +196,15 @@ function validateWasm(w: unknown, p: string[], known: (d: DimExpr) => boolean, f
   for (const key of ['weightsBase', 'tableBase', 'arenaBase'] as const) {
     if (!isNonNegInt(w[key])) p.push(`wasm.${key} must be a non-negative integer`);
   }
-  if (!Array.isArray(w.symbols) || !w.symbols.every((s) => typeof s === 'string' && known(s))) {
-    p.push('wasm.symbols must list symbols declared in "symbols"');
+  // The layout: weights, then the run table (4-byte slots: symbols, then buffer addresses), then the arena.
+  if (isNonNegInt(w.weightsBase) && isNonNegInt(w.tableBase) && isNonNegInt(w.arenaBase) && Array.isArray(w.symbols) && Array.isArray(w.buffers)) {
+    const tableEnd = (w.tableBase as number) + 4 * (w.symbols.length + w.buffers.length);
+    if ((w.tableBase as number) % 4 !== 0 || (w.tableBase as number) < (w.weightsBase as number) || tableEnd > (w.arenaBase as number) || (w.arenaBase as number) > 2 ** 32) {
+      p.push(`wasm layout must be weightsBase <= tableBase (a multiple of 4), tableBase + 4 * (symbols + buffers) <= arenaBase <= 4 GiB; got ${w.weightsBase}, ${w.tableBase}, ${w.arenaBase}`);
+    }
+  }
+  if (!Array.isArray(w.symbols) || !w.symbols.every((s) => typeof s === 'string' && known(s)) || new Set(w.symbols).size !== w.symbols.length) {
+    p.push('wasm.symbols must list symbols declared in "symbols", each once');
   }
   const nBuffers = Array.isArray(w.buffers) ? w.buffers.length : 0;
   if (!Array.isArray(w.buffers)) p.push('wasm.buffers must be an array');
@@ -191,10 +222,16 @@ function validateWasm(w: unknown, p: string[], known: (d: DimExpr) => boolean, f
       continue;
     }
     list.forEach((b, i) => {
-      if (!isObject(b) || typeof b.name !== 'string' || !Number.isInteger(b.buffer) || (b.buffer as number) < 0 || (b.buffer as number) >= nBuffers || !isDim(b.offset ?? 0)) {
+      if (!isObject(b) || typeof b.name !== 'string' || !Number.isInteger(b.buffer) || (b.buffer as number) < 0 || (b.buffer as number) >= nBuffers || !isDim(b.offset) || !known(b.offset)) {
         p.push(`wasm.${kind}[${i}] must be { name, buffer: index into wasm.buffers, offset }`);
       }
     });
+    // Every input and output of the model is bound to exactly one place, and nothing else is.
+    const declared = Array.isArray(json[kind]) ? (json[kind] as unknown[]).map((t) => (isObject(t) ? t.name : undefined)) : undefined;
+    const bound = list.map((b) => (isObject(b) ? b.name : undefined));
+    if (declared && (bound.length !== declared.length || new Set(bound).size !== bound.length || !declared.every((n) => bound.includes(n)))) {
+      p.push(`wasm.${kind} must bind each of "${kind}" exactly once (${kind}: ${JSON.stringify(declared)}, bound: ${JSON.stringify(bound)})`);
+    }
   }
 }
 
@@ -235,8 +272,11 @@ function isDim(v: unknown): v is DimExpr {
   return (Number.isSafeInteger(v) && (v as number) >= 0) || (typeof v === 'string' && DIM_EXPR.test(v));
 }
 
-/** A relative path of plain segments: no absolute paths, no '..', no backslashes, no empty segments. */
+/**
+ * A relative path of plain segments, each of letters, digits, '_', '-' and '.' and not starting with '.': no
+ * absolute paths, no '..', no backslashes, no empty segments, nothing a URL would read as a scheme, query,
+ * fragment or escape ('C:x', 'a?b', '%2e%2e'), so that it names the same file on disk and under a URL.
+ */
 export function isSafePath(path: string): boolean {
-  return path.length > 0 && !path.startsWith('/') && !path.includes('\\') &&
-    path.split('/').every((seg) => seg !== '' && seg !== '.' && seg !== '..');
+  return path.length > 0 && path.length <= 255 && path.split('/').every((seg) => /^[A-Za-z0-9_-][A-Za-z0-9._-]*$/.test(seg));
 }

@@ -1,11 +1,12 @@
 // The WebAssembly executor: picks the SIMD or relaxed-SIMD module, loads the weights once, runs per call.
 //
 // Per call (docs/bundle.md, "The wasm ABI"): validate the feeds and bind the symbols, size the buffers, place
-// them with planArena (cached per symbol binding), grow memory, write the run table and the inputs, call run(),
-// copy the outputs out into fresh typed arrays.
+// them with planArena (cached per symbol binding), check that every input and output lies inside its buffer and
+// the whole fits in 4 GiB, grow memory, write the run table and the inputs, call run(), copy the outputs out into
+// fresh typed arrays. Nothing is written to memory before every check has passed.
 
 import { DTYPES, type RuntimeDType, type RuntimeTypedArray } from './dtypes.js';
-import { InputError, UnsupportedError, XfcError } from './errors.js';
+import { BundleError, InputError, UnsupportedError, XfcError } from './errors.js';
 import { type DimExpr, type Manifest, type TensorSpec, type WasmSection, exprSymbols } from './manifest.js';
 import { evalDimExpr, planArena } from './plan.js';
 
@@ -68,8 +69,8 @@ export class WasmExecutor {
     this.runFn = run as () => void;
   }
 
-  /** Instantiates `code` and copies `weights` to weightsBase (once). */
-  static async create(manifest: Manifest, code: Uint8Array, weights: Uint8Array | undefined, relaxed: boolean): Promise<WasmExecutor> {
+  /** Instantiates `code`; the weights are then streamed into `weightsTarget` by the loader (once). */
+  static async create(manifest: Manifest, code: Uint8Array, relaxed: boolean): Promise<WasmExecutor> {
     let instance: WebAssembly.Instance;
     try {
       const module = await WebAssembly.compile(code as Uint8Array<ArrayBuffer>);
@@ -79,15 +80,17 @@ export class WasmExecutor {
     }
     const ex = new WasmExecutor(manifest, instance, relaxed);
     checkSymbolsBindable(manifest);
-    if (weights && weights.byteLength > 0) {
-      const { weightsBase, tableBase } = ex.wasm;
-      if (weightsBase + weights.byteLength > tableBase) {
-        throw new XfcError('bundle', `${ex.wasm.weights} (${weights.byteLength} bytes) does not fit between weightsBase ${weightsBase} and tableBase ${tableBase}`);
-      }
-      ex.ensureMemory(weightsBase + weights.byteLength);
-      new Uint8Array(ex.memory.buffer, weightsBase, weights.byteLength).set(weights);
-    }
     return ex;
+  }
+
+  /** The bytes of wasm memory the weights file of `bytes` bytes goes into (memory grown to hold it). */
+  weightsTarget(bytes: number): Uint8Array {
+    const { weightsBase, tableBase } = this.wasm;
+    if (weightsBase + bytes > tableBase) {
+      throw new BundleError(`${this.wasm.weights} (${bytes} bytes) does not fit between weightsBase ${weightsBase} and tableBase ${tableBase}`);
+    }
+    this.ensureMemory(weightsBase + bytes);
+    return new Uint8Array(this.memory.buffer, weightsBase, bytes);
   }
 
   run(feeds: Readonly<Record<string, Feed>>): Record<string, Output> {
@@ -122,10 +125,7 @@ export class WasmExecutor {
     const key = Object.keys(symbols).sort().map((s) => `${s}=${symbols[s]}`).join(',');
     const hit = this.plans.get(key);
     if (hit) return hit;
-    const sizes = this.wasm.buffers.map((b) => evalDimExpr(b.bytes, symbols));
-    const placed = planArena(this.wasm.buffers.map((b, i) => ({ bytes: sizes[i]!, first: b.first, last: b.last })));
-    const base = this.wasm.arenaBase;
-    const plan: Plan = { sizes, addresses: placed.offsets.map((o) => base + o), end: base + placed.total };
+    const plan = placeBuffers(this.manifest, symbols);
     if (this.plans.size >= PLAN_CACHE) this.plans.delete(this.plans.keys().next().value!);
     this.plans.set(key, plan);
     return plan;
@@ -143,6 +143,37 @@ export class WasmExecutor {
       throw new UnsupportedError(`cannot grow wasm memory to ${formatBytes(bytes)} for this call: ${(e as Error).message}`);
     }
   }
+}
+
+/**
+ * Sizes and addresses of the buffers for one symbol binding, checking what a corrupted manifest could get wrong:
+ * sizes that do not evaluate to byte counts, and inputs or outputs that would not lie inside their buffer.
+ */
+function placeBuffers(m: Manifest, symbols: Readonly<Record<string, number>>): Plan {
+  const w = m.wasm!;
+  const bad = (what: string) => new BundleError(`manifest.json: ${what} at ${Object.entries(symbols).map(([k, v]) => `${k}=${v}`).join(', ') || 'the static shape'}; the bundle is corrupt`);
+  const value = (d: DimExpr, what: string): number => {
+    let v: number;
+    try {
+      v = evalDimExpr(d, symbols);
+    } catch (e) {
+      throw bad(`${what} ${JSON.stringify(d)} cannot be evaluated (${(e as Error).message})`);
+    }
+    if (!Number.isSafeInteger(v) || v < 0 || v > 2 ** 52) throw bad(`${what} ${JSON.stringify(d)} is ${v}, not a byte count`);
+    return v;
+  };
+  const sizes = w.buffers.map((b, i) => value(b.bytes, `wasm.buffers[${i}].bytes`));
+  for (const kind of ['inputs', 'outputs'] as const) {
+    for (const b of w[kind]) {
+      const spec = m[kind].find((t) => t.name === b.name)!;
+      const bytes = count(spec.shape.map((d) => value(d, `the shape of '${b.name}'`))) * DTYPES[spec.dtype].bytes;
+      const offset = value(b.offset, `the offset of '${b.name}'`);
+      if (offset + bytes > sizes[b.buffer]!) throw bad(`${kind.slice(0, -1)} '${b.name}' (${bytes} bytes at offset ${offset}) does not fit in its buffer of ${sizes[b.buffer]} bytes`);
+    }
+  }
+  if (sizes.reduce((a, b) => a + b, 0) > 2 ** 52) throw bad('the buffers are larger than 2^52 bytes');
+  const placed = planArena(w.buffers.map((b, i) => ({ bytes: sizes[i]!, first: b.first, last: b.last })));
+  return { sizes, addresses: placed.offsets.map((o) => w.arenaBase + o), end: w.arenaBase + placed.total };
 }
 
 /** Every symbol in the wasm symbol table must be readable from an input dim that is exactly that symbol. */
@@ -166,9 +197,13 @@ export function bindFeeds(m: Manifest, feeds: Readonly<Record<string, Feed>>): R
   }
   const checked: [TensorSpec, Feed][] = [];
   for (const spec of m.inputs) {
-    const feed = feeds[spec.name];
+    const feed = Object.prototype.hasOwnProperty.call(feeds, spec.name) ? feeds[spec.name] : undefined;
     if (feed === undefined) {
       problems.push(`missing input '${spec.name}' (${describeSpec(spec)})`);
+      continue;
+    }
+    if (typeof feed !== 'object' || feed === null || !('data' in feed) || !('dims' in feed)) {
+      problems.push(`input '${spec.name}' must be { data, dims }, got ${feed === null ? 'null' : typeof feed === 'object' ? `an object with keys ${JSON.stringify(Object.keys(feed))}` : typeof feed}`);
       continue;
     }
     const before = problems.length;

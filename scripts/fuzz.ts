@@ -1,4 +1,5 @@
-// `npm run fuzz -- --cases N --seed S [--workers W] [--out DIR]`: a longer mutation-fuzzing campaign on demand.
+// `npm run fuzz -- --cases N --seed S [--workers W] [--out DIR] [--mode interpret|compile]`: a longer
+// mutation-fuzzing campaign on demand (compile mode runs import → default passes → wasm codegen per case).
 //
 // Prints throughput and outcome counts; each finding (crash, hang, memory blow-up) is written to DIR as the
 // mutated model and, for crashes, a minimized copy (add it to fixtures/broken/regressions/ with the fix).
@@ -8,9 +9,10 @@ import * as path from 'node:path';
 import * as os from 'node:os';
 import { parseArgs } from 'node:util';
 import { runCampaign } from '../test/fuzz/campaign.js';
+import { type FuzzMode, runFuzzCase } from '../test/fuzz/run-case.js';
 import { extremeFeeds, generateCase, loadSeeds, prepareExternalDir } from '../test/fuzz/mutate.js';
 import { minimize } from '../test/fuzz/minimize.js';
-import { runFuzzCase } from '../test/fuzz/run-case.js';
+
 
 const { values } = parseArgs({
   options: {
@@ -19,6 +21,7 @@ const { values } = parseArgs({
     workers: { type: 'string', default: String(Math.max(1, os.availableParallelism() - 1)) },
     out: { type: 'string', default: '.xfc-tmp-fuzz-findings' },
     'timeout-ms': { type: 'string', default: '5000' },
+    mode: { type: 'string', default: 'interpret' },
   },
 });
 const cases = Number(values.cases);
@@ -26,7 +29,7 @@ const seed = Number(values.seed);
 console.log(`fuzzing ${cases} cases, seed ${seed}, ${values.workers} workers`);
 let last = 0;
 const report = await runCampaign({
-  cases, seed, workers: Number(values.workers), caseTimeoutMs: Number(values['timeout-ms']),
+  cases, seed, workers: Number(values.workers), caseTimeoutMs: Number(values['timeout-ms']), mode: values.mode as FuzzMode,
   onCase: (n) => {
     if (n - last >= 1000 || n === cases) {
       last = n;

@@ -18,6 +18,8 @@ import type { ArenaBuffer, Location, Schedule, ScheduleIO, Step, TensorRef, Weig
 export interface LowerOptions {
   /** Asked for every constant operand a step reads: a kernel-specific layout and the re-laid-out data, or undefined. */
   packWeight?(node: Node, operandIndex: number, tensor: Tensor): { layout: string; data: Tensor } | undefined;
+  /** Asked for every step once its operands are placed: the bytes of scratch memory its kernel needs (Step.scratch), or undefined / 0. */
+  scratchBytes?(step: Step): Dim | undefined;
 }
 
 /** Ops whose result 0 is operand 0's bytes under another shape: no step, the result aliases the operand. */
@@ -213,7 +215,13 @@ export function lowerGraph(graph: Graph, options: LowerOptions = {}): Schedule {
   };
   const pushStep = (node: Node, inputs: (TensorRef | undefined)[], outputs: TensorRef[], known: (Dim[] | undefined)[]): void => {
     const index = steps.length;
-    steps.push({ index, node, op: node.op, attrs: node.attrs, inputs, outputs, known });
+    const step: Step = { index, node, op: node.op, attrs: node.attrs, inputs, outputs, known };
+    const scratch = options.scratchBytes?.(step);
+    if (scratch !== undefined && scratch !== 0) {
+      const buffer = buffers.length;
+      buffers.push({ bytes: isStaticDim(scratch) ? roundUp(scratch, 16) : scratch, first: index, last: index, label: `${node.name} (scratch)` });
+      steps.push({ ...step, scratch: { dtype: 'u8', shape: [scratch], loc: { kind: 'arena', buffer, byteOffset: 0 } } });
+    } else steps.push(step);
     inputs.forEach((r) => touch(r, index));
     outputs.forEach((r) => touch(r, index));
   };

@@ -64,6 +64,11 @@ export interface Step {
    * for operand i, its known (possibly symbolic) element values, from Value.symbolic or a small constant.
    */
   readonly known: readonly (readonly Dim[] | undefined)[];
+  /**
+   * Working memory the step's kernel asked for (LowerOptions.scratchBytes): a u8 tensor [bytes] in an arena
+   * buffer of its own, live only during this step (first = last = the step's index). Undefined when none.
+   */
+  readonly scratch?: TensorRef;
 }
 
 export interface ScheduleIO {

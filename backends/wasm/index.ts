@@ -69,6 +69,7 @@ export function compileWasm(graph: Graph, options: CompileWasmOptions = {}): Com
       const packing = getKernel(node.op)?.packWeight?.({ op: node.op, attrs: node.attrs, node }, index, tensor);
       return packing ? { layout: packing.layout, data: packing.pack(tensor) } : undefined;
     },
+    scratchBytes: (step) => getKernel(step.op)?.scratchBytes?.(step),
   });
   const simd = generateWasm(schedule, { relaxedSimd: false });
   const relaxed = options.relaxed === false ? undefined : generateWasm(schedule, { relaxedSimd: true });

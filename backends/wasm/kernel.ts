@@ -40,6 +40,11 @@ export interface WasmKernel {
   check?(step: Step): string | undefined;
   /** Statements (in run()) that compute the step. */
   emit(ctx: KernelContext, step: Step): Expr;
+  /**
+   * Bytes of scratch memory the step needs (asked during lowering, with the step's operands placed): lowering
+   * adds an arena buffer live only for this step and sets Step.scratch (its address: `ctx.ptr(step.scratch)`).
+   */
+  scratchBytes?(step: Step): Dim | undefined;
 }
 
 /** A request to store a constant operand in a kernel-specific layout (e.g. GEMM panels), made during lowering. */

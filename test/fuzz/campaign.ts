@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { SelfTest, WorkRequest, WorkerMessage } from './worker.js';
+import type { FuzzMode } from './run-case.js';
 
 export interface CampaignOptions {
   cases: number;
@@ -22,6 +23,8 @@ export interface CampaignOptions {
   onCase?: (done: number) => void;
   /** Self-test of the watchdog (tests only). */
   selfTest?: SelfTest;
+  /** 'interpret' (default): import and run; 'compile': import, default passes, compileWasm, bundle contents. */
+  mode?: FuzzMode;
 }
 
 export interface Finding {
@@ -59,7 +62,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRep
   const queues = Array.from({ length: workers }, (_, w) => Array.from({ length: options.cases }, (_, i) => i).filter((i) => i % workers === w));
   const runQueue = async (queue: number[]): Promise<void> => {
     while (queue.length > 0) {
-      const left = await runWorker(queue, { campaignSeed: options.seed, indices: [], dir, selfTest: options.selfTest }, timeout, options.maxHeapMb ?? 2048, (m) => {
+      const left = await runWorker(queue, { campaignSeed: options.seed, indices: [], dir, selfTest: options.selfTest, mode: options.mode }, timeout, options.maxHeapMb ?? 2048, (m) => {
         if (m.type !== 'done') return;
         report.outcomes[m.outcome] = (report.outcomes[m.outcome] ?? 0) + 1;
         if (m.interpreted) report.interpreted++;

@@ -1,5 +1,6 @@
 // The mutation fuzzer in CI: a fixed, seeded campaign over the committed fixture models. Every case must end in
-// success or a clean diagnostic, within 5 s, without its worker's memory growing past 512 MiB. A longer campaign
+// success or a clean diagnostic, within 5 s, without its worker's memory growing past 512 MiB; a smaller
+// campaign in compile mode takes each mutant through the default passes and the wasm backend too. A longer campaign
 // runs on demand: `npm run fuzz -- --cases N --seed S`.
 
 import { describe, expect, it } from 'vitest';
@@ -8,6 +9,8 @@ import { generateCase, loadSeeds } from './mutate.js';
 
 const CASES = 1000;
 const SEED = 20240601;
+/** Compile mode costs ~1-4 s per mutant that imports (two wasm modules through binaryen): a few dozen in CI. */
+const COMPILE_CASES = 20;
 
 describe('mutation fuzzing', () => {
   it('generates the same case from the same seed and index, and different cases otherwise', () => {
@@ -28,6 +31,15 @@ describe('mutation fuzzing', () => {
     // The cases after a hang or a death still run, in a new worker (the memory case runs to its end).
     expect((report.outcomes.ok ?? 0) + (report.outcomes.diagnostic ?? 0)).toBe(5);
   }, 60_000);
+
+  it(`compile mode: ${COMPILE_CASES} seeded cases through import, the default passes and compileWasm, only diagnostics`, async () => {
+    const report = await runCampaign({ cases: COMPILE_CASES, seed: SEED, workers: 2, caseTimeoutMs: 20_000, maxRssGrowthMb: 768, mode: 'compile' });
+    console.log(`compile mode: ${report.cases} cases in ${(report.ms / 1000).toFixed(1)} s; ${JSON.stringify(report.outcomes)}; slowest ${report.slowestMs.toFixed(0)} ms`);
+    expect(report.findings.map((f) => `case ${f.index} ${f.kind} (${f.seed}: ${f.mutations?.join('; ')}): ${f.detail}`)).toEqual([]);
+    expect((report.outcomes.ok ?? 0) + (report.outcomes.diagnostic ?? 0)).toBe(COMPILE_CASES);
+    // Some mutants get through the whole pipeline to a bundle.
+    expect(report.outcomes.ok ?? 0).toBeGreaterThanOrEqual(2);
+  }, 120_000);
 
   it(`${CASES} seeded cases: no crash, no hang, no memory blow-up`, async () => {
     const report = await runCampaign({ cases: CASES, seed: SEED, workers: 2, caseTimeoutMs: 5000, maxRssGrowthMb: 512 });

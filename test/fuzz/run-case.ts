@@ -1,5 +1,7 @@
 // One fuzz case, in-process: import the mutated bytes (and interpret them on the seed's inputs when the graph
-// still takes them); a diagnostic or success passes, anything else is a crash.
+// still takes them), or in 'compile' mode run the compile pipeline (import -> default passes -> compileWasm ->
+// memory ranges, report and manifest, as `xfc compile` does); a diagnostic or success passes, anything else is a
+// crash.
 
 import { CompileError } from '../../compiler/diagnostics.js';
 import { interpret } from '../../compiler/interpreter.js';
@@ -7,6 +9,17 @@ import type { Limits } from '../../compiler/limits.js';
 import { importOnnxBytes } from '../../compiler/onnx/import.js';
 import { formatSummary, summarizeOnnxBytes } from '../../compiler/onnx/summary.js';
 import type { Tensor } from '../../compiler/ir/tensor.js';
+import { dimSymbols } from '../../compiler/ir/dim.js';
+import { optimize } from '../../passes/pipeline.js';
+import { compileWasm } from '../../backends/wasm/index.js';
+import { planSymbolRanges } from '../../backends/resources.js';
+import { buildReport } from '../../backends/report.js';
+import { buildManifest, manifestText } from '../../backends/bundle.js';
+import { fusionCounts } from '../../passes/fusion-report.js';
+import { hasRelaxedSimd } from '../../runtime/wasm.js';
+
+/** What a case runs after the import: the interpreter on the seed's inputs, or the wasm compile pipeline. */
+export type FuzzMode = 'interpret' | 'compile';
 
 /** Small limits: every case must stay far below the memory and time a CI runner has. */
 export const FUZZ_LIMITS: Partial<Limits> = {
@@ -27,10 +40,14 @@ export interface CaseResult {
   interpreted: boolean;
 }
 
-/** Imports (and, when the inputs still fit, interprets) a model; never throws. */
-export function runFuzzCase(bytes: Uint8Array, feeds: Readonly<Record<string, Tensor>>, baseDir: string): CaseResult {
+/** Imports (and, when the inputs still fit, interprets; or compiles) a model; never throws. */
+export function runFuzzCase(bytes: Uint8Array, feeds: Readonly<Record<string, Tensor>>, baseDir: string, mode: FuzzMode = 'interpret'): CaseResult {
   let interpreted = false;
   try {
+    if (mode === 'compile') {
+      compileCase(bytes, baseDir);
+      return { outcome: 'ok', detail: '', interpreted };
+    }
     // What `xfc inspect` prints: the summary is made even for models that do not import (it runs the import).
     const summary = summarizeOnnxBytes(bytes, { fileName: 'fuzz.onnx', baseDir, limits: FUZZ_LIMITS });
     formatSummary(summary);
@@ -54,6 +71,29 @@ export function runFuzzCase(bytes: Uint8Array, feeds: Readonly<Record<string, Te
       return { outcome: 'diagnostic', detail: [...new Set(e.diagnostics.map((d) => d.code))].join(','), interpreted };
     }
     return { outcome: 'crash', detail: describeCrash(e), interpreted };
+  }
+}
+
+/** The `xfc compile` pipeline in memory (cli/compile.ts's compileModel, with the fuzzer's small limits). */
+function compileCase(bytes: Uint8Array, baseDir: string): void {
+  const { graph } = importOnnxBytes(bytes, { fileName: 'fuzz.onnx', baseDir, limits: FUZZ_LIMITS });
+  const nodesBefore = graph.nodes.length;
+  optimize(graph);
+  const compiled = compileWasm(graph);
+  const io = [...compiled.schedule.inputs, ...compiled.schedule.outputs];
+  const memory = planSymbolRanges(compiled.manifestWasm, io.flatMap((t) => t.shape.flatMap(dimSymbols)));
+  const shape = Object.fromEntries(compiled.schedule.symbols.map((s) => [s, Math.min(128, memory.ranges[s]!.max)]));
+  const report = buildReport({ schedule: compiled.schedule, nodesBefore, nodesAfter: graph.nodes.length, fusions: { ...fusionCounts(graph) }, shape, memory });
+  const files: Record<string, Uint8Array> = { 'model.wasm': compiled.simd.binary, 'weights.bin': compiled.weights, 'report.json': new TextEncoder().encode(JSON.stringify(report)) };
+  if (compiled.relaxed) files['model.relaxed.wasm'] = compiled.relaxed.binary;
+  const manifest = buildManifest({
+    schedule: compiled.schedule, wasm: compiled.manifestWasm, source: { name: 'fuzz.onnx', bytes }, files, options: {},
+    maxShape: Object.fromEntries(Object.entries(memory.ranges).map(([s, r]) => [s, r.max])), generator: 'xfc fuzz',
+  });
+  manifestText(manifest);
+  // The relaxed-SIMD module validates only where the engine has relaxed SIMD (Node 20: behind a flag).
+  for (const f of [compiled.simd.binary, hasRelaxedSimd() ? compiled.relaxed?.binary : undefined]) {
+    if (f && !WebAssembly.validate(f as Uint8Array<ArrayBuffer>)) throw new Error('compileWasm emitted a module that does not validate');
   }
 }
 

@@ -2,7 +2,7 @@
 // so that the parent can tell which case hung or blew up the memory.
 
 import { extremeFeeds, generateCase, loadSeeds, prepareExternalDir } from './mutate.js';
-import { describeCrash, runFuzzCase } from './run-case.js';
+import { type FuzzMode, describeCrash, runFuzzCase } from './run-case.js';
 
 export interface WorkRequest {
   campaignSeed: number;
@@ -11,6 +11,8 @@ export interface WorkRequest {
   dir: string;
   /** Self-test of the watchdog: these cases throw, loop forever, grow memory, or kill the worker. */
   selfTest?: SelfTest;
+  /** What each case runs after the import (default 'interpret'). */
+  mode?: FuzzMode;
 }
 
 export interface SelfTest {
@@ -50,7 +52,7 @@ process.on('message', async (req: WorkRequest) => {
     let r;
     try {
       selfTest(req.selfTest, index);
-      r = runFuzzCase(c.bytes, c.feeds === 'extreme' ? extremeFeeds(seed.feeds) : seed.feeds, req.dir);
+      r = runFuzzCase(c.bytes, c.feeds === 'extreme' ? extremeFeeds(seed.feeds) : seed.feeds, req.dir, req.mode);
     } catch (e) {
       r = { outcome: 'crash', detail: describeCrash(e), interpreted: false };
     }

@@ -10,7 +10,7 @@ import { execFileSync } from 'node:child_process';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { loadModel, BundleError, InputError, IntegrityError, UnsupportedError, hasRelaxedSimd } from '../../runtime/index.js';
-import { writeBundle } from '../../backends/bundle.js';
+import { manifestText, writeBundle } from '../../backends/bundle.js';
 import { expected, fakeBundle } from './fake-bundle.js';
 
 function inputs(n: number) {
@@ -108,7 +108,7 @@ describe('loadModel + run', () => {
     const b = fakeBundle();
     const manifest = JSON.parse(new TextDecoder().decode(b.all['manifest.json'])) as { wasm: { buffers: { bytes: string }[] } };
     manifest.wasm.buffers[2]!.bytes = '2147483648*n-2147483632'; // 16 bytes at n = 1, 8 GiB at n = 5
-    const model = await loadModel({ ...b.all, 'manifest.json': new TextEncoder().encode(JSON.stringify(manifest)) });
+    const model = await loadModel({ ...b.all, 'manifest.json': new TextEncoder().encode(manifestText(manifest as never)) });
     const { x, ids } = inputs(5);
     await expect(model.run({ x: { data: x, dims: [5, 4] }, ids: { data: ids, dims: [5] } })).rejects.toThrow(
       'this call needs 8.00 GiB of wasm memory, more than the 4 GiB a wasm32 module can address; use smaller inputs');
@@ -148,6 +148,22 @@ describe('loadModel + run', () => {
     expect(e4.message).toBe("invalid input: 'n' = 0 (from 'x' dim 0) is outside the range the bundle was compiled for: 1..8");
   });
 
+  it('refuses feeds that are not { data, dims } objects, and does not read inherited properties', async () => {
+    const model = await loadModel(fakeBundle(8).all);
+    const x = { data: new Float32Array(4), dims: [1, 4] };
+    const e = await inputError(model.run({ x: null, ids: 7 } as never));
+    expect(e.problems).toEqual(["input 'x' must be { data, dims }, got null", "input 'ids' must be { data, dims }, got number"]);
+    const e2 = await inputError(model.run({ x, ids: { data: new BigInt64Array(1) } } as never));
+    expect(e2.problems).toEqual(['input \'ids\' must be { data, dims }, got an object with keys ["data"]']);
+    const inherited = Object.assign(Object.create({ ids: { data: new BigInt64Array(1), dims: [1] } }), { x });
+    expect((await inputError(model.run(inherited))).problems).toEqual(["missing input 'ids' (int64[n])"]);
+    const e3 = await inputError(model.run({ x: { data: new Float32Array(4), dims: [1, 4.5] }, ids: { data: new BigInt64Array(1), dims: [2 ** 60] } }));
+    expect(e3.problems).toEqual([
+      "input 'x': dims must be an array of non-negative integers, got [1,4.5]",
+      "input 'ids': dims must be an array of non-negative integers, got [1152921504606847000]",
+    ]);
+  });
+
   it('refuses a modified file by its sha256', async () => {
     const b = fakeBundle();
     const weights = b.all['weights.bin']!.slice();
@@ -173,7 +189,7 @@ describe('loadModel + run', () => {
     const b = fakeBundle();
     const manifest = JSON.parse(new TextDecoder().decode(b.all['manifest.json'])) as Record<string, unknown>;
     manifest.formatVersion = 99;
-    const files = { ...b.all, 'manifest.json': new TextEncoder().encode(JSON.stringify(manifest)) };
+    const files = { ...b.all, 'manifest.json': new TextEncoder().encode(manifestText(manifest as never)) };
     await expect(loadModel(files)).rejects.toThrow(BundleError);
     await expect(loadModel(files)).rejects.toThrow(/formatVersion 99 is not supported by this runtime/);
     const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'xfc-rt-'));

@@ -1,17 +1,21 @@
 // The fused Attention wasm kernel against the interpreter: every layout, sequence lengths that are not multiples
 // of the 4x4 blocks, Sq != Sk with causal masking (rows with no visible key are NaN), additive and bool masks
-// broadcast from their own shapes, symbolic batch/seq at several values — for both score strategies (SIMD over
-// the head dim, SIMD over keys) in the SIMD128 and relaxed-SIMD module variants.
+// broadcast from their own shapes, symbolic batch/seq at several values — with the default blocking and with
+// small blocks (so that small shapes cross many query/key block edges), in the SIMD128 and relaxed-SIMD variants.
 
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Attrs, TensorType } from '../../compiler/ir/graph.js';
+import { GraphBuilder } from '../../compiler/ir/builder.js';
+import { dimAdd, dimEq, dimMul } from '../../compiler/ir/dim.js';
+import { type Attrs, Graph, type TensorType } from '../../compiler/ir/graph.js';
+import { compileWasm } from '../../backends/wasm/index.js';
 import { Tensor } from '../../compiler/ir/tensor.js';
 import { attentionTuning } from '../../backends/wasm/kernels/attention.js';
 import { randomTensor, relL2 } from '../helpers.js';
 import { type OpInput, runWasmOp } from './harness.js';
 
 const VARIANTS = [false, true] as const;
-const STRATEGIES = ['dot', 'keys'] as const;
+/** Query rows x keys per block, keys per P·V iteration: the default, and small blocks with every tail. */
+const BLOCKINGS = [{ bq: 32, bk: 64, unroll: 2 }, { bq: 4, bk: 8, unroll: 4 }] as const;
 
 const DEFAULTS = { ...attentionTuning };
 afterEach(() => {
@@ -40,12 +44,12 @@ const qkv = (shape: (s: number) => number[], sq: number, sk: number, seed: numbe
   [randomTensor('f32', shape(sq), seed, -2, 2), randomTensor('f32', shape(sk), seed + 1, -2, 2), randomTensor('f32', shape(sk), seed + 2, -2, 2)];
 
 describe('Attention (wasm)', () => {
-  for (const strategy of STRATEGIES) {
+  for (const blocking of BLOCKINGS) {
     for (const relaxed of VARIANTS) {
-      const tag = `${strategy}, ${relaxed ? 'relaxed' : 'simd128'}`;
+      const tag = `blocks ${blocking.bq}x${blocking.bk}, ${relaxed ? 'relaxed' : 'simd128'}`;
 
       it(`layout bsd, S = 1, 3, 5, 17, 33, 130, head sizes 8 and 6 (${tag})`, async () => {
-        attentionTuning.strategy = strategy;
+        Object.assign(attentionTuning, blocking);
         for (const [s, h, d] of [[1, 2, 8], [3, 2, 8], [5, 3, 6], [17, 2, 8], [33, 1, 6], [130, 2, 8]] as const) {
           const [q, k, v] = qkv((n) => [2, n, h * d], s, s, s);
           await check([q!, k!, v!], { num_heads: h, scale: 1 / Math.sqrt(d) }, relaxed);
@@ -53,7 +57,7 @@ describe('Attention (wasm)', () => {
       });
 
       it(`layout sbd with Dk != Dv and odd head sizes (${tag})`, async () => {
-        attentionTuning.strategy = strategy;
+        Object.assign(attentionTuning, blocking);
         for (const [sq, sk] of [[5, 5], [3, 17], [18, 7]] as const) {
           const q = randomTensor('f32', [sq, 2, 3 * 5], sq, -2, 2);
           const k = randomTensor('f32', [sk, 2, 3 * 5], sk + 1, -2, 2);
@@ -63,7 +67,7 @@ describe('Attention (wasm)', () => {
       });
 
       it(`layout heads, broadcast leading dims, K plain and transposed (${tag})`, async () => {
-        attentionTuning.strategy = strategy;
+        Object.assign(attentionTuning, blocking);
         const q = randomTensor('f32', [2, 3, 9, 8], 1, -2, 2);
         const k = randomTensor('f32', [1, 3, 13, 8], 2, -2, 2);
         const v = randomTensor('f32', [2, 1, 13, 5], 3, -2, 2);
@@ -77,7 +81,7 @@ describe('Attention (wasm)', () => {
       });
 
       it(`causal with Sq = Sk, Sq < Sk and Sq > Sk (rows with no visible key are NaN) (${tag})`, async () => {
-        attentionTuning.strategy = strategy;
+        Object.assign(attentionTuning, blocking);
         for (const [sq, sk] of [[17, 17], [5, 33], [1, 130], [3, 5], [9, 4], [33, 5]] as const) {
           const [q, , ] = qkv((n) => [2, n, 2 * 8], sq, sk, sq * 7 + sk);
           const [, k, v] = qkv((n) => [2, n, 2 * 8], sq, sk, sq * 3 + sk);
@@ -87,7 +91,7 @@ describe('Attention (wasm)', () => {
       });
 
       it(`additive masks [B,1,1,Sk], [B,1,Sq,Sk], [1,H,Sq,Sk], [Sk], [Sq,1] (${tag})`, async () => {
-        attentionTuning.strategy = strategy;
+        Object.assign(attentionTuning, blocking);
         const [B, H, D, sq, sk] = [2, 3, 8, 6, 13];
         const [q, , ] = qkv((n) => [B, n, H * D], sq, sk, 11);
         const [, k, v] = qkv((n) => [B, n, H * D], sq, sk, 12);
@@ -105,7 +109,7 @@ describe('Attention (wasm)', () => {
       });
 
       it(`bool keep and drop masks, broadcast and full, with causal (${tag})`, async () => {
-        attentionTuning.strategy = strategy;
+        Object.assign(attentionTuning, blocking);
         const [B, H, D, sq, sk] = [2, 2, 8, 7, 10];
         const [q, , ] = qkv((n) => [B, n, H * D], sq, sk, 21);
         const [, k, v] = qkv((n) => [B, n, H * D], sq, sk, 22);
@@ -152,18 +156,39 @@ describe('Attention (wasm)', () => {
     }
   });
 
-  it('every register blocking of the dot kernel (rows sharing K loads x 4-key sub-blocks per update)', async () => {
-    for (const rowGroup of [1, 2, 4] as const) {
-      for (const keySubs of [1, 2] as const) {
-        Object.assign(attentionTuning, { strategy: 'dot', rowGroup, keySubs });
-        for (const [sq, sk] of [[7, 7], [5, 19], [13, 6]] as const) {
-          const [q, , ] = qkv((n) => [2, n, 2 * 8], sq, sk, sq + 3 * sk);
-          const [, k, v] = qkv((n) => [2, n, 2 * 8], sq, sk, sq + 5 * sk);
-          const mask = randomTensor('f32', [2, 1, sq, sk], sq * sk, -3, 1);
-          await check([q!, k!, v!, mask], { num_heads: 2, scale: 0.3, mask_kind: 'additive', causal: sk % 2 }, keySubs === 2);
-        }
+  it('every blocking (query rows x keys per block, P·V unrolling) across block edges', async () => {
+    for (const [bq, bk, unroll] of [[4, 8, 1], [8, 16, 2], [12, 24, 4], [8, 8, 1], [4, 32, 2]] as const) {
+      Object.assign(attentionTuning, { bq, bk, unroll });
+      for (const [sq, sk] of [[7, 7], [5, 19], [13, 6], [25, 41]] as const) {
+        const [q, , ] = qkv((n) => [2, n, 2 * 8], sq, sk, sq + 3 * sk);
+        const [, k, v] = qkv((n) => [2, n, 2 * 8], sq, sk, sq + 5 * sk);
+        const mask = randomTensor('f32', [2, 1, sq, sk], sq * sk, -3, 1);
+        await check([q!, k!, v!, mask], { num_heads: 2, scale: 0.3, mask_kind: 'additive', causal: sk % 2 }, unroll === 2);
       }
     }
+    attentionTuning.bq = 6; // not a multiple of 4
+    await expect(check(qkv((n) => [1, n, 8], 3, 3, 1), { num_heads: 1, scale: 0.3 }, false)).rejects.toThrow(/bq must be a multiple of 4/);
+  });
+
+  it('asks for scratch memory: an arena buffer live only for its step, in the manifest, sized from Sk and the head size', () => {
+    const g = new Graph('attn');
+    const b = new GraphBuilder(g, { fold: false });
+    const ins = ['q', 'k', 'v'].map((n) => g.addInput(n, { dtype: 'f32', shape: ['batch', n === 'q' ? 'tq' : 'tk', 24] }));
+    const [x] = b.add('Attention', ins, { num_heads: 3, scale: 0.3 }, { name: 'attn' });
+    g.outputs = b.add('Relu', [x!], {}, { name: 'after' }); // a second step: the scratch must not live into it
+    const { schedule, manifestWasm } = compileWasm(g, { relaxed: false });
+    const step = schedule.steps[0]!;
+    expect(step.op).toBe('Attention');
+    const ref = step.scratch!;
+    expect(ref.loc.kind).toBe('arena');
+    const id = ref.loc.kind === 'arena' ? ref.loc.buffer : -1;
+    const buf = schedule.buffers[id]!;
+    expect([buf.firstStep, buf.lastStep, buf.label]).toEqual([0, 0, 'attn (scratch)']);
+    // Fixed blocks (Q 32x8, scores 32x64, O 32x8, m/l/alpha 32 each) then K panels: (tk + 7) * 8 * 4 bytes.
+    const fixed = 4 * (32 * 8 + 32 * 64 + 32 * 8 + 3 * 32);
+    expect(dimEq(buf.bytes, dimAdd(fixed + 7 * 32, dimMul('tk', 32)))).toBe(true);
+    expect(manifestWasm.buffers[id]).toEqual({ bytes: buf.bytes, first: 0, last: 0 });
+    expect(schedule.steps[1]!.scratch).toBeUndefined();
   });
 
   it('MiniLM head size (D = 32, 12 heads) at S = 64 with a padding mask', async () => {

@@ -1,39 +1,40 @@
 // The fused Attention kernel: tiled online-softmax (flash-style) attention that never materializes the scores.
 //
-// Per head (the leading dims, each operand addressed through its own strides, zero on broadcast dims) and per
-// block of MR = 4 query rows, key blocks of 4·keySubs keys (default 8) are visited in order: S = scale·Q_blk·K_blkᵀ
-// (one f32x4 per row and 4-key sub-block), the mask (additive, or bool keep/drop, from the mask's own strides) and the validity of
-// each lane (key < Sk; causal: key <= row + Sk - Sq) turn scores into -inf, then the running row max m and sum l
-// are updated once per block with the rescale alpha = exp(m_old - m_new), and O = alpha·O + P·V_blk is accumulated in f32x4
-// directly in the output rows (Y belongs to this step, so no scratch memory is needed: the only state besides Y
-// is a few v128 locals). The last step divides O by l. Causal blocks above the diagonal are never visited.
-// A row whose keys are all dropped (m = -inf) gives NaN, like the reference (softmax over -inf).
+// Per head (the leading dims, each operand addressed through its own strides, zero on broadcast dims), K is first
+// packed into the step's scratch memory as panels of 8 keys, d-major ([⌈Sk/8⌉][Dk][8], like GEMM weight panels),
+// so that scores are a 4x8 register-tiled GEMM: per d, two K vectors times four splatted Q elements (the gemm.ts
+// micro-kernel shape, no horizontal sums). Then per block of BQ query rows (copied to scratch, pre-scaled; the
+// last block's missing rows repeat the last row and are never written out) and per block of BK keys:
+//  1. S = Q_blk·K_blkᵀ (4x8 tiles) plus the mask (additive, or bool keep/drop, from the mask's own strides), and
+//     -inf where a key is past Sk or (causal) past the row's diagonal (only tiles that reach those are checked);
+//  2. online softmax per 4 rows: m_new = max(m, rowmax S), alpha = exp(m - m_new), P = exp(S - m_new) in place,
+//     l = alpha·l + rowsum P;
+//  3. O = alpha·O + P·V_blk as 4 rows x 8 columns register tiles over the block's keys (V rows read in place).
+// O lives in scratch until the block's last key, then Y = O / l. Causal key blocks past the last row's diagonal
+// are never visited. A row whose keys are all dropped (m = -inf) gives NaN, like the reference (softmax of -inf).
 //
-// Two ways to compute S (chosen per step; `attentionTuning.strategy` forces one, for benchmarks and tests):
-//  'dot'  SIMD over the head dim: four accumulators per row (one per key) over Dk/4 vectors, reduced by a 4x4
-//         transpose-add into one f32x4 of scores — K rows must be contiguous along d (every layout but k_transposed);
-//  'keys' SIMD over keys: per d, a vector of 4 keys (a v128 load when K is given transposed, else a 4-lane
-//         gather) times the splatted Q[r, d].
+// Scratch (Step.scratch, see scratchLayout): Q block, score block, O block, m/l/alpha per row, packed K of one
+// head: (Sk + 7)·Dk·4 bytes plus a few KiB — instead of Sq·Sk·4 bytes per head for the unfused chain.
 // Dk and Dv are baked in (static); batch, heads, Sq, Sk and every stride are run-time i32 params.
 
 import binaryen from 'binaryen';
-import { type Dim, dimDiv, dimMul, isStaticDim } from '../../../compiler/ir/dim.js';
+import { type Dim, dimAdd, dimDiv, dimMul, isStaticDim } from '../../../compiler/ir/dim.js';
 import type { Step, TensorRef } from '../../common/schedule.js';
 import { type Expr, type KernelContext, type WasmFeatures, registerKernel } from '../kernel.js';
-import { expF32x4 } from '../math.js';
 import { Fn, type Local } from '../simd.js';
 
 const { i32, v128, none } = binaryen;
 
-/** Query rows per block. */
+/** Rows of a register tile. */
 const MR = 4;
-/** Keys per block (one f32x4 of scores per row). */
-const KB = 4;
+/** Keys of a score tile / columns of an output tile: two f32x4. */
+const NR = 8;
 
-export type AttentionStrategy = 'dot' | 'keys';
-
-/** Knobs for measurement: `strategy` 'auto' picks 'dot' unless K is given transposed; `rowGroup` = rows sharing K loads in 'dot'. */
-export const attentionTuning: { strategy: 'auto' | AttentionStrategy; rowGroup: 1 | 2 | 4; keySubs: 1 | 2 } = { strategy: 'auto', rowGroup: 2, keySubs: 2 };
+/**
+ * Knobs for measurement: `bq` query rows per block (a multiple of 4), `bk` keys per block (a multiple of 8),
+ * `unroll` keys per iteration of the P·V loop. Read at lowering (scratch size) and codegen alike.
+ */
+export const attentionTuning: { bq: number; bk: number; unroll: 1 | 2 | 4; unrollD: 1 | 2 | 4 } = { bq: 32, bk: 64, unroll: 2, unrollD: 1 };
 
 type MaskKind = 'none' | 'additive' | 'keep' | 'drop';
 
@@ -41,12 +42,11 @@ type MaskKind = 'none' | 'additive' | 'keep' | 'drop';
 interface Spec {
   readonly dk: number;
   readonly dv: number;
-  readonly strategy: AttentionStrategy;
-  readonly rowGroup: number;
-  /** Sub-blocks of 4 keys per softmax update (the rescale and the O traffic are paid once per 4·keySubs keys). */
-  readonly keySubs: number;
-  /** K given as [.., Dk, Sk]: keys 4 bytes apart, d steps a run-time stride. */
-  readonly kT: boolean;
+  readonly bq: number;
+  readonly bk: number;
+  readonly unroll: number;
+  /** d per iteration of the score loop (the largest of 4, 2, 1 up to this that divides Dk). */
+  readonly unrollD: number;
   readonly mask: MaskKind;
   /** Element stride of the mask along keys: 0 (broadcast) or 1. */
   readonly maskCol: 0 | 1;
@@ -57,12 +57,63 @@ interface Spec {
 }
 
 function specName(s: Spec, features: WasmFeatures): string {
-  return ['xfc_attn', `dk${s.dk}`, `dv${s.dv}`, s.strategy, `g${s.rowGroup}`, `k${s.keySubs}`, s.kT ? 'kT' : 'kN', `m${s.mask}${s.maskCol}`,
+  return ['xfc_attn', `dk${s.dk}`, `dv${s.dv}`, `q${s.bq}`, `k${s.bk}`, `u${s.unroll}`, `ud${s.unrollD}`, `m${s.mask}${s.maskCol}`,
     s.causal ? 'causal' : 'full', `s${s.scale}`, `l${s.nLead}`, features.relaxedSimd ? 'x' : 's'].join('_').replace(/[.\-+]/g, 'p');
 }
 
+const roundUp = (n: number, to: number): number => Math.ceil(n / to) * to;
+
+/** Byte offsets in the scratch memory; the packed K (size depends on Sk) comes last. */
+function scratchLayout(s: Pick<Spec, 'dk' | 'dv' | 'bq' | 'bk'>) {
+  const dkp = roundUp(s.dk, 4);
+  const dvp = roundUp(s.dv, NR);
+  const qp = 0;
+  const st = qp + s.bq * dkp * 4;
+  const op = st + s.bq * s.bk * 4;
+  const mm = op + s.bq * dvp * 4;
+  const ll = mm + s.bq * 4;
+  const al = ll + s.bq * 4;
+  const kp = al + s.bq * 4;
+  /** dkp, dvp: row lengths (floats) of the Q and O blocks. */
+  return { dkp, dvp, qp, st, op, mm, ll, al, kp };
+}
+
+/** ln 2 in two parts (n·LN2_HI exact for |n| < 2^15), and exp(r) = 1 + r + r² P(r) on [-ln2/2, ln2/2]: math.ts's fit. */
+const LN2_HI = 0.693359375;
+const LN2_LO = Math.fround(Math.LN2 - LN2_HI);
+const EXP_P = [0.5, 0.1666666567325592, 0.04166629537940025, 0.008333496749401093, 0.0013944648671895266, 0.00019790351507253945];
+/** 1.5·2^23: adding it rounds |y| < 2^22 to an integer n held in the low mantissa bits (bits = MAGIC_BITS + n). */
+const MAGIC = 12582912;
+const MAGIC_BITS = 0x4b400000;
+/** Below this, e^x is subnormal (< 2^-126): softmax takes 0 there (absolute error < 1.2e-38 against a sum >= 1). */
+const EXP_MIN = -87.3;
+
+/**
+ * e^x for the softmax arguments x <= 0 (and -inf) of this kernel, cheaper than math.ts's general expF32x4 (no
+ * nearest/trunc_sat, one scaling): t = max(x, EXP_MIN), n = round(t log2 e) by the 1.5·2^23 trick, r = t - n ln2,
+ * e^x = (1 + r + r² P(r))·2^n with 2^n built from n's bits; lanes below EXP_MIN (and -inf) give exactly 0.
+ */
+function expNonPos(f: Fn, x: Expr): Expr {
+  const m = f.m;
+  const c = (v: number): Expr => f.splatConst(Math.fround(v));
+  const [xv, t, z, n, r, p] = Array.from({ length: 6 }, () => f.local(v128));
+  let poly = c(EXP_P[EXP_P.length - 1]!);
+  for (let k = EXP_P.length - 2; k >= 0; k--) poly = f.madd(poly, f.get(r), c(EXP_P[k]!));
+  return m.block(null, [
+    f.set(xv, x),
+    f.set(t, f.fmax(f.get(xv), c(EXP_MIN))),
+    f.set(z, f.madd(f.get(t), c(Math.LOG2E), c(MAGIC))),
+    f.set(n, m.f32x4.sub(f.get(z), c(MAGIC))),
+    f.set(r, f.madd(f.get(n), c(-LN2_LO), f.madd(f.get(n), c(-LN2_HI), f.get(t)))),
+    f.set(p, f.fadd(f.madd(f.fmul(f.get(r), f.get(r)), poly, f.get(r)), c(1))),
+    // 2^n: bits (n + 127) << 23 = (bits(z) - MAGIC_BITS + 127) << 23, n in [-126, 0].
+    f.set(p, f.fmul(f.get(p), m.i32x4.shl(m.i32x4.add(f.get(z), m.i32x4.splat(f.i32(127 - MAGIC_BITS))), f.i32(23)))),
+    m.v128.and(f.get(p), m.f32x4.ge(f.get(xv), c(EXP_MIN))),
+  ], v128);
+}
+
 /** Fixed params before the per-lead-dim ones. */
-const FIXED = ['q', 'k', 'v', 'mask', 'y', 'sq', 'sk', 'qRow', 'kRow', 'vRow', 'yRow', 'mRow', 'kD'] as const;
+const FIXED = ['q', 'k', 'v', 'mask', 'y', 'scratch', 'sq', 'sk', 'qRow', 'kRow', 'vRow', 'yRow', 'mRow', 'kD'] as const;
 /** Per leading dim: its size and each operand's byte stride along it. */
 const PER_LEAD = ['size', 'q', 'k', 'v', 'y', 'm'] as const;
 
@@ -73,7 +124,7 @@ const lanes32 = (l: readonly number[]): number[] => l.flatMap((x) => [4 * x, 4 *
 function buildAttention(m: binaryen.Module, features: WasmFeatures, s: Spec): { vars: binaryen.Type[]; body: Expr } {
   const f = new Fn(m, features, new Array<binaryen.Type>(FIXED.length + PER_LEAD.length * s.nLead).fill(i32));
   const P = f.params;
-  const [pq, pk, pv, pm, py, Sq, Sk, qRow, kRow, vRow, yRow, mRow, kD] = P as Local[];
+  const [pq, pk, pvIn, pm, py, scr, Sq, Sk, qRow, kRow, vRow, yRow, mRow, kD] = P as Local[];
   const lead = Array.from({ length: s.nLead }, (_, e) => {
     const at = (k: number): Local => P[FIXED.length + PER_LEAD.length * e + k]!;
     return { size: at(0), q: at(1), k: at(2), v: at(3), y: at(4), m: at(5) };
@@ -81,190 +132,244 @@ function buildAttention(m: binaryen.Module, features: WasmFeatures, s: Spec): { 
   const L = (): Local => f.local(i32);
   const V = (): Local => f.local(v128);
   const g = (l: Local): Expr => f.get(l);
+  const lay = scratchLayout(s);
+  const at = (off: number): Expr => f.addN(g(scr), off);
+  const min = (a: () => Expr, b: () => Expr): Expr => m.select(m.i32.lt_s(a(), b()), a(), b());
 
-  // Function-level locals.
-  const [total, l, rem, idx, qB, kB, vB, yB, mB, i0, j0, jStop, jFull, skLast, skFull, off, doff, kdp] = Array.from({ length: 18 }, L) as Local[];
-  const qr = Array.from({ length: MR }, L);
-  const yr = Array.from({ length: MR }, L);
+  const [total, hd, rem, idx, qB, kB, vB, yB, mB, skLast, sqLast, off, i0, rows, ng, nr, jStop, j0, kn, np, gi, pi, j, r, d, src, dst, t, sp, vp, kc] =
+    Array.from({ length: 31 }, L) as Local[];
+  const ks = Array.from({ length: NR }, L);
   const mr = Array.from({ length: MR }, L);
   const lim = Array.from({ length: MR }, L);
-  const NS = s.keySubs;
-  const KT = KB * NS; // keys per block
-  const kp = Array.from({ length: KT }, L);
-  const vp = Array.from({ length: KT }, L);
-  const kIdx = Array.from({ length: KT }, L);
-  const acc = Array.from({ length: Math.max(MR, s.rowGroup * KB) }, V);
-  const sc = Array.from({ length: NS }, () => Array.from({ length: MR }, V));
-  const pc = Array.from({ length: KT }, V);
-  const [mv, lv, mnew, ms, alpha, jv, kv, o, tmp, red] = Array.from({ length: 10 }, V) as Local[];
+  const acc = Array.from({ length: MR }, () => [V(), V()] as const);
+  const [b0, b1, splat, mx, mold, mnew, shift, alpha, tmp, red] = Array.from({ length: 10 }, V) as Local[];
+  const rv = Array.from({ length: MR }, V);
   const NEG = (): Expr => f.splatConst(-Infinity);
+  const dkVecs = Math.ceil(s.dk / 4);
+  const dvVecs = Math.ceil(s.dv / 4);
+  const lanesOf = (dd: number, vec: number): number => Math.min(4, dd - 4 * vec);
 
   /** [op(a), op(b), op(c), op(d)] lane-wise totals of four vectors (4x4 transpose-reduce); inputs read twice. */
-  const reduce4 = (op: 'add' | 'max', xs: readonly (() => Expr)[]): Expr => {
+  const reduce4 = (op: 'add' | 'max', xs: readonly Local[]): Expr => {
     const c = (a: Expr, b: Expr): Expr => m.f32x4[op](a, b);
-    const half = (a: () => Expr, b: () => Expr): Expr => c(m.i8x16.shuffle(a(), b(), lanes32([0, 1, 4, 5])), m.i8x16.shuffle(a(), b(), lanes32([2, 3, 6, 7])));
+    const half = (a: Local, b: Local): Expr => c(m.i8x16.shuffle(g(a), g(b), lanes32([0, 1, 4, 5])), m.i8x16.shuffle(g(a), g(b), lanes32([2, 3, 6, 7])));
     return m.block(null, [
       f.set(red, half(xs[0]!, xs[1]!)),
       f.set(tmp, half(xs[2]!, xs[3]!)),
       c(m.i8x16.shuffle(g(red), g(tmp), lanes32([0, 2, 4, 6])), m.i8x16.shuffle(g(red), g(tmp), lanes32([1, 3, 5, 7]))),
     ], v128);
   };
-  /** Lane `r` of a vector local in all four lanes. */
-  const splatLane = (x: Local, r: number): Expr => m.i8x16.shuffle(g(x), g(x), lanes32([r, r, r, r]));
-  const dkVecs = Math.ceil(s.dk / 4);
-  const dvVecs = Math.ceil(s.dv / 4);
-  const lanesOf = (d: number, vecs: number): number => Math.min(4, d - 4 * vecs);
+  /** Lane `i` of a vector local in all four lanes. */
+  const splatLane = (x: Local, i: number): Expr => m.i8x16.shuffle(g(x), g(x), lanes32([i, i, i, i]));
 
-  /** Scores of rows [0, rows) for keys j0 + 4·sub + [0, 4) into sc[sub][r] (before scale and masks). */
-  const scores = (rows: number, full: boolean, sub: number): Expr[] => {
-    const out: Expr[] = [];
-    const kpS = kp.slice(sub * KB, sub * KB + KB);
-    const scS = sc[sub]!;
-    if (s.strategy === 'dot') {
-      for (let r0 = 0; r0 < rows; r0 += s.rowGroup) {
-        const gr = Math.min(s.rowGroup, rows - r0);
-        for (let a = 0; a < gr * KB; a++) out.push(f.set(acc[a]!, f.zero()));
-        for (let d = 0; d < dkVecs; d++) {
-          const lanes = lanesOf(s.dk, d);
-          const kvs = Array.from({ length: KB }, (_, c) => f.loadLanes(() => g(kpS[c]!), d * 16, lanes));
-          for (let c = 0; c < KB; c++) out.push(f.set(pc[c]!, kvs[c]!)); // pc doubles as K-vector registers here
-          for (let r = 0; r < gr; r++) {
-            out.push(f.set(kv, f.loadLanes(() => g(qr[r0 + r]!), d * 16, lanes)));
-            for (let c = 0; c < KB; c++) out.push(f.set(acc[r * KB + c]!, f.madd(g(kv), g(pc[c]!), g(acc[r * KB + c]!))));
-          }
-        }
-        for (let r = 0; r < gr; r++) out.push(f.set(scS[r0 + r]!, reduce4('add', [0, 1, 2, 3].map((c) => () => g(acc[r * KB + c]!)))));
-      }
-      return out;
-    }
-    // 'keys': one accumulator per row, a vector of four keys per d.
-    for (let r = 0; r < rows; r++) out.push(f.set(acc[r]!, f.zero()));
-    const vectorLoad = s.kT && full;
-    if (s.kT) out.push(f.set(doff, f.i32(0)));
-    if (vectorLoad) out.push(f.set(kdp, f.add(g(kB), f.mulN(f.addN(g(j0), sub * KB), 4))));
-    for (let d = 0; d < s.dk; d++) {
-      let keyVec: Expr;
-      if (vectorLoad) keyVec = f.load(g(kdp));
-      else {
-        const at = (c: number): Expr => (s.kT ? f.loadF32(f.add(g(kpS[c]!), g(doff))) : f.loadF32(g(kpS[c]!), d * 4));
-        keyVec = f.splat(at(0));
-        for (let c = 1; c < KB; c++) keyVec = m.f32x4.replace_lane(keyVec, c, at(c));
-      }
-      out.push(f.set(kv, keyVec));
-      for (let r = 0; r < rows; r++) out.push(f.set(acc[r]!, f.madd(f.splatLoad(g(qr[r]!), d * 4), g(kv), g(acc[r]!))));
-      if (vectorLoad) out.push(f.inc(kdp, g(kD)));
-      else if (s.kT) out.push(f.inc(doff, g(kD)));
-    }
-    for (let r = 0; r < rows; r++) out.push(f.set(scS[r]!, g(acc[r]!)));
-    return out;
-  };
+  // ---- K panels of the head: KP[p][d][c] = K[min(8p + c, Sk - 1), d] (repeated last key: finite, masked later).
+  const packK = f.forRange(j0, f.i32(0), () => g(Sk), NR, [
+    f.set(dst, f.add(at(lay.kp), f.mulN(g(j0), s.dk * 4))),
+    ...ks.map((k, c) => f.set(k, f.add(g(kB), f.mul(min(() => f.addN(g(j0), c), () => g(skLast)), g(kRow))))),
+    f.forRange(d, f.i32(0), () => f.i32(s.dk), 1, [
+      ...ks.map((k, c) => f.storeF32(g(dst), c * 4, f.loadF32(g(k)))),
+      ...ks.map((k) => f.inc(k, g(kD))),
+      f.incN(dst, NR * 4),
+    ]),
+  ]);
 
-  /** The mask of row r at the key block as f32 (additive) or an i32x4 lane mask of true elements (bool). */
-  const maskVec = (r: number, full: boolean, sub: number): Expr => {
-    const row = (): Expr => g(mr[r]!);
-    const j = (): Expr => f.addN(g(j0), sub * KB);
-    const ki = kIdx.slice(sub * KB, sub * KB + KB);
+  // ---- 1. scores of row group gi (4 rows) x key panel pi (8 keys at j = j0 + 8 pi) into the score block.
+  const keyVec = (c0: number): Expr => m.i32x4.add(m.i32x4.splat(g(j)), m.v128.const([c0, 0, 0, 0, c0 + 1, 0, 0, 0, c0 + 2, 0, 0, 0, c0 + 3, 0, 0, 0]));
+  /** The mask of row ri for keys j + 4h + [0, 4): f32 (additive) or an i32x4 lane mask of true elements (bool); `full`: all 8 keys exist. */
+  const maskVec = (ri: number, h: number, full: boolean): Expr => {
+    const row = (): Expr => g(mr[ri]!);
     if (s.mask === 'additive') {
       if (s.maskCol === 0) return f.splatLoad(row());
-      if (full) return f.load(f.add(row(), f.mulN(j(), 4)));
-      let vec = f.splat(f.loadF32(f.add(row(), f.mulN(g(ki[0]!), 4))));
-      for (let c = 1; c < KB; c++) vec = m.f32x4.replace_lane(vec, c, f.loadF32(f.add(row(), f.mulN(g(ki[c]!), 4))));
+      if (full) return f.load(f.add(row(), m.i32.shl(g(j), f.i32(2))), h * 16);
+      let vec = f.splat(f.loadF32(f.add(row(), m.i32.shl(g(ks[4 * h]!), f.i32(2)))));
+      for (let c = 1; c < 4; c++) vec = m.f32x4.replace_lane(vec, c, f.loadF32(f.add(row(), m.i32.shl(g(ks[4 * h + c]!), f.i32(2)))));
       return vec;
     }
     let ints: Expr;
     if (s.maskCol === 0) ints = m.i32x4.splat(m.i32.load8_u(0, 1, row()));
-    else if (full) ints = m.i32x4.extend_low_i16x8_u(m.i16x8.extend_low_i8x16_u(m.v128.load32_zero(0, 1, f.add(row(), j()))));
-    else {
-      ints = m.i32x4.splat(m.i32.load8_u(0, 1, f.add(row(), g(ki[0]!))));
-      for (let c = 1; c < KB; c++) ints = m.i32x4.replace_lane(ints, c, m.i32.load8_u(0, 1, f.add(row(), g(ki[c]!))));
+    else if (full) {
+      const bytes = m.i16x8.extend_low_i8x16_u(m.v128.load64_zero(0, 1, f.add(row(), g(j))));
+      ints = h === 0 ? m.i32x4.extend_low_i16x8_u(bytes) : m.i32x4.extend_high_i16x8_u(bytes);
+    } else {
+      ints = m.i32x4.splat(m.i32.load8_u(0, 1, f.add(row(), g(ks[4 * h]!))));
+      for (let c = 1; c < 4; c++) ints = m.i32x4.replace_lane(ints, c, m.i32.load8_u(0, 1, f.add(row(), g(ks[4 * h + c]!))));
     }
     return m.i32x4.ne(ints, m.i32x4.splat(f.i32(0)));
   };
-
-  /** One key block at j0 (KT keys) for a block of `rows` query rows; `full`: keys j0..j0+KT-1 all exist (< Sk). */
-  const keyBlock = (rows: number, full: boolean): Expr[] => {
+  const applyMask = (full: boolean): Expr[] => {
     const out: Expr[] = [];
-    for (let c = 0; c < KT; c++) {
-      const key = full ? f.addN(g(j0), c) : m.select(m.i32.lt_s(f.addN(g(j0), c), g(Sk)), f.addN(g(j0), c), g(skLast));
-      out.push(f.set(kIdx[c]!, key));
-      if (!(s.kT && full && s.strategy === 'keys')) out.push(f.set(kp[c]!, f.add(g(kB), f.mul(g(kIdx[c]!), g(kRow)))));
-      out.push(f.set(vp[c]!, f.add(g(vB), f.mul(g(kIdx[c]!), g(vRow)))));
-    }
-    for (let sub = 0; sub < NS; sub++) {
-      out.push(...scores(rows, full, sub));
-      out.push(f.set(jv, m.i32x4.add(m.i32x4.splat(f.addN(g(j0), sub * KB)), m.v128.const([0, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0]))));
-      for (let r = 0; r < rows; r++) {
-        let x = f.fmul(g(sc[sub]![r]!), f.splatConst(Math.fround(s.scale)));
-        if (s.mask === 'additive') x = f.fadd(x, maskVec(r, full, sub));
-        else if (s.mask === 'keep') x = m.v128.bitselect(x, NEG(), maskVec(r, full, sub));
-        else if (s.mask === 'drop') x = m.v128.bitselect(NEG(), x, maskVec(r, full, sub));
-        out.push(f.set(sc[sub]![r]!, m.v128.bitselect(x, NEG(), m.i32x4.le_s(g(jv), m.i32x4.splat(g(lim[r]!))))));
-      }
-    }
-    /** Per row: the sub-blocks' scores combined lane-wise (max or add); rows past `rows` give `fill`. */
-    const rowsOf = (op: 'max' | 'add', fill: () => Expr): (() => Expr)[] =>
-      [0, 1, 2, 3].map((r) => (r < rows ? () => sc.slice(1).reduce((a, x) => m.f32x4[op](a, g(x[r]!)), g(sc[0]![r]!)) : fill));
-    out.push(
-      f.set(mnew, m.f32x4.max(g(mv), reduce4('max', rowsOf('max', NEG)))),
-      // The shift: m_new, or 0 while a row has seen only -inf (so that exp(-inf - shift) = 0, not NaN).
-      f.set(ms, m.v128.bitselect(f.zero(), g(mnew), m.f32x4.eq(g(mnew), NEG()))),
-      f.set(alpha, expF32x4(f, m.f32x4.sub(g(mv), g(ms)))),
-      f.set(mv, g(mnew)),
-    );
-    for (let sub = 0; sub < NS; sub++) {
-      for (let r = 0; r < rows; r++) out.push(f.set(sc[sub]![r]!, expF32x4(f, m.f32x4.sub(g(sc[sub]![r]!), splatLane(ms, r)))));
-    }
-    out.push(f.set(lv, f.madd(g(lv), g(alpha), reduce4('add', rowsOf('add', () => f.zero())))));
-    for (let r = 0; r < rows; r++) {
-      out.push(f.set(tmp, splatLane(alpha, r)));
-      for (let c = 0; c < KT; c++) out.push(f.set(pc[c]!, splatLane(sc[c >> 2]![r]!, c & 3)));
-      for (let d = 0; d < dvVecs; d++) {
-        const lanes = lanesOf(s.dv, d);
-        out.push(f.set(o, f.fmul(f.loadLanes(() => g(yr[r]!), d * 16, lanes), g(tmp))));
-        for (let c = 0; c < KT; c++) out.push(f.set(o, f.madd(g(pc[c]!), f.loadLanes(() => g(vp[c]!), d * 16, lanes), g(o))));
-        out.push(...f.storeLanes(() => g(yr[r]!), d * 16, () => g(o), lanes));
+    if (!full) ks.forEach((k, c) => out.push(f.set(k, min(() => f.addN(g(j), c), () => g(skLast)))));
+    for (let ri = 0; ri < MR; ri++) {
+      for (let h = 0; h < 2; h++) {
+        const a = acc[ri]![h]!;
+        if (s.mask === 'additive') out.push(f.set(a, f.fadd(g(a), maskVec(ri, h, full))));
+        else if (s.mask === 'keep') out.push(f.set(a, m.v128.bitselect(g(a), NEG(), maskVec(ri, h, full))));
+        else out.push(f.set(a, m.v128.bitselect(NEG(), g(a), maskVec(ri, h, full))));
       }
     }
     return out;
   };
+  const scoreTile: Expr[] = [
+    f.set(j, f.add(g(j0), m.i32.shl(g(pi), f.i32(3)))),
+    f.set(src, f.add(at(lay.kp), f.mulN(g(j), s.dk * 4))), // the panel
+    ...acc.flatMap(([a0, a1]) => [f.set(a0, f.zero()), f.set(a1, f.zero())]),
+  ];
+  // Over d in steps of ud (a divisor of Dk): like gemm.ts, a counted loop keeps the 8 accumulators in registers.
+  const ud = [4, 2, 1].find((u) => u <= s.unrollD && s.dk % u === 0)!;
+  const dStep: Expr[] = [];
+  for (let u = 0; u < ud; u++) {
+    dStep.push(f.set(b0, f.load(g(src), u * 32)), f.set(b1, f.load(g(src), u * 32 + 16)));
+    for (let ri = 0; ri < MR; ri++) {
+      const [a0, a1] = acc[ri]!;
+      dStep.push(
+        f.set(splat, f.splatLoad(g(t), (ri * lay.dkp + u) * 4)),
+        f.set(a0, f.madd(g(splat), g(b0), g(a0))),
+        f.set(a1, f.madd(g(splat), g(b1), g(a1))),
+      );
+    }
+  }
+  scoreTile.push(f.set(t, g(dst)), f.set(kc, f.i32(s.dk / ud)), f.countDown(kc, [...dStep, f.incN(src, 32 * ud), f.incN(t, 4 * ud)]));
+  if (s.mask !== 'none') {
+    scoreTile.push(s.maskCol === 0 ? f.block(applyMask(true)) : m.if(m.i32.le_s(f.addN(g(j), NR), g(Sk)), f.block(applyMask(true)), f.block(applyMask(false))));
+  }
+  // Keys past the row's last visible key (Sk - 1, or the diagonal): -inf; lim is non-decreasing over the rows.
+  scoreTile.push(f.if(m.i32.gt_s(f.addN(g(j), NR - 1), g(lim[0]!)), [
+    f.set(b0, keyVec(0)),
+    f.set(b1, keyVec(4)),
+    ...acc.flatMap(([a0, a1], ri) => [
+      f.set(splat, m.i32x4.splat(g(lim[ri]!))),
+      f.set(a0, m.v128.bitselect(g(a0), NEG(), m.i32x4.le_s(g(b0), g(splat)))),
+      f.set(a1, m.v128.bitselect(g(a1), NEG(), m.i32x4.le_s(g(b1), g(splat)))),
+    ]),
+  ]));
+  scoreTile.push(f.set(sp, f.add(g(vp), m.i32.shl(g(pi), f.i32(5)))));
+  acc.forEach(([a0, a1], ri) => scoreTile.push(f.store(g(sp), ri * s.bk * 4, g(a0)), f.store(g(sp), ri * s.bk * 4 + 16, g(a1))));
 
-  /** A block of `rows` query rows starting at i0. */
-  const queryBlock = (rows: number): Expr[] => {
-    const out: Expr[] = [];
-    for (let r = 0; r < rows; r++) {
-      out.push(f.set(qr[r]!, f.add(g(qB), f.mul(f.addN(g(i0), r), g(qRow)))));
-      out.push(f.set(yr[r]!, f.add(g(yB), f.mul(f.addN(g(i0), r), g(yRow)))));
-      if (s.mask !== 'none') out.push(f.set(mr[r]!, f.add(g(mB), f.mul(f.addN(g(i0), r), g(mRow)))));
-      const diag = (): Expr => f.add(f.addN(g(i0), r), g(off));
-      out.push(f.set(lim[r]!, s.causal ? m.select(m.i32.lt_s(diag(), g(skLast)), diag(), g(skLast)) : g(skLast)));
-      for (let d = 0; d < dvVecs; d++) out.push(...f.storeLanes(() => g(yr[r]!), d * 16, () => f.zero(), lanesOf(s.dv, d)));
-    }
-    out.push(f.set(mv, NEG()), f.set(lv, f.zero()));
-    if (s.causal) {
-      const end = (): Expr => f.add(f.addN(g(i0), rows), g(off)); // keys beyond the last row's diagonal are never visited
-      out.push(f.set(jStop, m.select(m.i32.lt_s(end(), g(Sk)), end(), g(Sk))));
-    } else out.push(f.set(jStop, g(Sk)));
-    out.push(
-      f.set(jFull, m.select(m.i32.lt_s(g(jStop), g(skFull)), g(jStop), g(skFull))),
-      f.forRange(j0, f.i32(0), () => g(jFull), KT, keyBlock(rows, true)),
-      f.if(m.i32.lt_s(g(j0), g(jStop)), keyBlock(rows, false)),
-    );
-    // O / l; rows that never saw a finite score are NaN (0/0 in the reference).
-    for (let r = 0; r < rows; r++) {
-      out.push(f.set(tmp, splatLane(lv, r)), f.set(red, m.f32x4.eq(splatLane(mv, r), NEG())));
-      for (let d = 0; d < dvVecs; d++) {
-        const lanes = lanesOf(s.dv, d);
-        const y = m.f32x4.div(f.loadLanes(() => g(yr[r]!), d * 16, lanes), g(tmp));
-        out.push(f.set(o, m.v128.bitselect(f.splatConst(NaN), y, g(red))));
-        out.push(...f.storeLanes(() => g(yr[r]!), d * 16, () => g(o), lanes));
+  const scores = f.forRange(gi, f.i32(0), () => g(ng), 1, [
+    f.set(dst, f.add(at(lay.qp), f.mulN(g(gi), MR * lay.dkp * 4))), // Q rows of the group
+    f.set(vp, f.add(at(lay.st), f.mulN(g(gi), MR * s.bk * 4))), // their score rows
+    ...mr.flatMap((x, ri) => {
+      const row = (): Expr => f.add(g(i0), f.addN(m.i32.shl(g(gi), f.i32(2)), ri));
+      const out = [f.set(lim[ri]!, s.causal ? min(() => f.add(row(), g(off)), () => g(skLast)) : g(skLast))];
+      if (s.mask !== 'none') out.push(f.set(x, f.add(g(mB), f.mul(min(row, () => g(sqLast)), g(mRow)))));
+      return out;
+    }),
+    f.forRange(pi, f.i32(0), () => g(np), 1, scoreTile),
+  ]);
+
+  // ---- 2. online softmax of row group gi over the block's np panels.
+  const panels = (body: (ri: number, h: number, ptr: () => Expr, offset: number) => Expr[]): Expr =>
+    f.forRange(pi, f.i32(0), () => g(np), 1, [
+      f.set(sp, f.add(g(vp), m.i32.shl(g(pi), f.i32(5)))),
+      ...acc.flatMap((_, ri) => [0, 1].flatMap((h) => body(ri, h, () => g(sp), ri * s.bk * 4 + h * 16))),
+    ]);
+  const softmax = f.forRange(gi, f.i32(0), () => g(ng), 1, [
+    f.set(vp, f.add(at(lay.st), f.mulN(g(gi), MR * s.bk * 4))),
+    f.set(dst, f.add(g(scr), m.i32.shl(g(gi), f.i32(4)))), // + mm / ll / al: this group's 4 rows
+    ...rv.map((x) => f.set(x, NEG())),
+    panels((ri, _h, ptr, o) => [f.set(rv[ri]!, f.fmax(g(rv[ri]!), f.load(ptr(), o)))]),
+    f.set(mx, reduce4('max', rv)),
+    f.set(mold, f.load(g(dst), lay.mm)),
+    f.set(mnew, f.fmax(g(mold), g(mx))),
+    // The shift: m_new, or 0 while a row has seen only -inf (so that exp(-inf - shift) = 0, not NaN).
+    f.set(shift, m.v128.bitselect(f.zero(), g(mnew), m.f32x4.eq(g(mnew), NEG()))),
+    f.set(alpha, expNonPos(f, m.f32x4.sub(g(mold), g(shift)))),
+    f.store(g(dst), lay.mm, g(mnew)),
+    f.store(g(dst), lay.al, g(alpha)),
+    ...acc.flatMap(([a0], ri) => [f.set(a0, splatLane(shift, ri)), f.set(rv[ri]!, f.zero())]),
+    panels((ri, _h, ptr, o) => [
+      f.set(splat, expNonPos(f, m.f32x4.sub(f.load(ptr(), o), g(acc[ri]![0]!)))),
+      f.store(ptr(), o, g(splat)),
+      f.set(rv[ri]!, f.fadd(g(rv[ri]!), g(splat))),
+    ]),
+    f.store(g(dst), lay.ll, f.madd(f.load(g(dst), lay.ll), g(alpha), reduce4('add', rv))),
+  ]);
+
+  // ---- 3. O = alpha O + P V for row group gi: 4 rows x 8 columns tiles over the block's kn keys.
+  const pvTiles: Expr[] = [];
+  for (let cg = 0; cg < lay.dvp / NR; cg++) {
+    const lanes = [lanesOf(s.dv, 2 * cg), lanesOf(s.dv, 2 * cg + 1)];
+    /** One key: its V row (at vp) times the 4 rows' probabilities (at sp + 4k). */
+    const key = (k: number): Expr[] => {
+      const out: Expr[] = [];
+      lanes.forEach((ln, h) => { if (ln > 0) out.push(f.set(h ? b1 : b0, f.loadLanes(() => g(vp), cg * 32 + h * 16, ln))); });
+      for (let ri = 0; ri < MR; ri++) {
+        out.push(f.set(splat, f.splatLoad(g(sp), ri * s.bk * 4 + k * 4)));
+        lanes.forEach((ln, h) => { if (ln > 0) out.push(f.set(acc[ri]![h]!, f.madd(g(splat), g(h ? b1 : b0), g(acc[ri]![h]!)))); });
       }
+      out.push(f.inc(vp, g(vRow)));
+      return out;
+    };
+    const oAt = (ri: number, h: number): number => ri * lay.dvp * 4 + cg * 32 + h * 16;
+    pvTiles.push(
+      ...acc.flatMap(([a0, a1], ri) => [
+        f.set(splat, f.splatLoad(g(dst), lay.al + ri * 4)),
+        f.set(a0, f.fmul(f.load(g(src), oAt(ri, 0)), g(splat))),
+        f.set(a1, f.fmul(f.load(g(src), oAt(ri, 1)), g(splat))),
+      ]),
+      f.set(vp, f.add(g(vB), f.mul(g(j0), g(vRow)))),
+      f.set(sp, g(t)),
+      f.set(kc, g(kn)),
+    );
+    if (s.unroll > 1) {
+      pvTiles.push(m.block(`pv${cg}`, [m.loop(`pvl${cg}`, f.block([
+        m.br(`pv${cg}`, m.i32.lt_s(g(kc), f.i32(s.unroll))),
+        ...Array.from({ length: s.unroll }, (_, k) => key(k)).flat(),
+        f.incN(sp, 4 * s.unroll),
+        f.set(kc, m.i32.sub(g(kc), f.i32(s.unroll))),
+        m.br(`pvl${cg}`),
+      ]))]));
     }
-    return out;
-  };
+    pvTiles.push(f.if(m.i32.gt_s(g(kc), f.i32(0)), [f.countDown(kc, [...key(0), f.incN(sp, 4)])]));
+    acc.forEach(([a0, a1], ri) => pvTiles.push(f.store(g(src), oAt(ri, 0), g(a0)), f.store(g(src), oAt(ri, 1), g(a1))));
+  }
+  const pvLoop = f.forRange(gi, f.i32(0), () => g(ng), 1, [
+    f.set(dst, f.add(g(scr), m.i32.shl(g(gi), f.i32(4)))), // + al: this group's alphas
+    f.set(src, f.add(at(lay.op), f.mulN(g(gi), MR * lay.dvp * 4))), // its O rows
+    f.set(t, f.add(at(lay.st), f.mulN(g(gi), MR * s.bk * 4))), // its probabilities
+    ...pvTiles,
+  ]);
+
+  // ---- Per query block.
+  const scaleVec = (): Expr => f.splatConst(Math.fround(s.scale));
+  const queryBlock: Expr[] = [
+    f.set(rows, min(() => m.i32.sub(g(Sq), g(i0)), () => f.i32(s.bq))),
+    f.set(ng, m.i32.shr_u(f.addN(g(rows), MR - 1), f.i32(2))),
+    f.set(nr, m.i32.shl(g(ng), f.i32(2))),
+    // Q rows (the missing rows of the last group repeat the last row), pre-scaled.
+    f.forRange(r, f.i32(0), () => g(nr), 1, [
+      f.set(src, f.add(g(qB), f.mul(min(() => f.add(g(i0), g(r)), () => g(sqLast)), g(qRow)))),
+      f.set(dst, f.add(at(lay.qp), f.mulN(g(r), lay.dkp * 4))),
+      ...Array.from({ length: dkVecs }, (_, dd) => f.store(g(dst), dd * 16, f.fmul(f.loadLanes(() => g(src), dd * 16, lanesOf(s.dk, dd)), scaleVec()))),
+    ]),
+    // O = 0, m = -inf, l = 0 for the whole block.
+    f.forRange(t, f.i32(0), () => f.i32(s.bq * lay.dvp * 4), 16, [f.store(f.add(g(scr), g(t)), lay.op, f.zero())]),
+    f.forRange(t, f.i32(0), () => f.i32(s.bq * 4), 16, [f.store(f.add(g(scr), g(t)), lay.mm, NEG()), f.store(f.add(g(scr), g(t)), lay.ll, f.zero())]),
+    f.set(jStop, s.causal ? min(() => f.add(f.add(g(i0), g(rows)), g(off)), () => g(Sk)) : g(Sk)),
+    f.forRange(j0, f.i32(0), () => g(jStop), s.bk, [
+      f.set(kn, min(() => m.i32.sub(g(jStop), g(j0)), () => f.i32(s.bk))),
+      f.set(np, m.i32.shr_u(f.addN(g(kn), NR - 1), f.i32(3))),
+      scores,
+      softmax,
+      pvLoop,
+    ]),
+    // Y = O / l; rows that never saw a finite score are NaN (0/0 in the reference).
+    f.forRange(r, f.i32(0), () => g(rows), 1, [
+      f.set(dst, f.add(g(yB), f.mul(f.add(g(i0), g(r)), g(yRow)))),
+      f.set(src, f.add(g(scr), m.i32.shl(g(r), f.i32(2)))),
+      f.set(tmp, f.splatLoad(g(src), lay.ll)),
+      f.set(red, m.f32x4.eq(f.splatLoad(g(src), lay.mm), NEG())),
+      f.set(src, f.add(at(lay.op), f.mulN(g(r), lay.dvp * 4))),
+      ...Array.from({ length: dvVecs }, (_, dd) => [
+        f.set(splat, m.v128.bitselect(f.splatConst(NaN), m.f32x4.div(f.load(g(src), dd * 16), g(tmp)), g(red))),
+        ...f.storeLanes(() => g(dst), dd * 16, () => g(splat), lanesOf(s.dv, dd)),
+      ]).flat(),
+    ]),
+  ];
 
   // Per head: operand bases from the flat head index (a broadcast dim has stride 0).
-  const bases: Expr[] = [f.set(rem, g(l))];
-  for (const [base, p] of [[qB, pq], [kB, pk], [vB, pv], [yB, py], [mB, pm]] as const) bases.push(f.set(base, g(p!)));
+  const bases: Expr[] = [f.set(rem, g(hd))];
+  for (const [base, p] of [[qB, pq], [kB, pk], [vB, pvIn], [yB, py], [mB, pm]] as const) bases.push(f.set(base, g(p!)));
   for (let e = s.nLead - 1; e >= 0; e--) {
     const ld = lead[e]!;
     bases.push(f.set(idx, m.i32.rem_u(g(rem), g(ld.size))), f.set(rem, m.i32.div_u(g(rem), g(ld.size))));
@@ -272,20 +377,14 @@ function buildAttention(m: binaryen.Module, features: WasmFeatures, s: Spec): { 
   }
   const body: Expr[] = [
     f.set(skLast, m.i32.sub(g(Sk), f.i32(1))),
-    f.set(skFull, m.i32.and(g(Sk), f.i32(~(KT - 1)))),
+    f.set(sqLast, m.i32.sub(g(Sq), f.i32(1))),
     f.set(off, m.i32.sub(g(Sk), g(Sq))),
     f.set(total, f.i32(1)),
     ...lead.map((ld) => f.set(total, f.mul(g(total), g(ld.size)))),
-    f.forRange(l, f.i32(0), () => g(total), 1, [
+    f.forRange(hd, f.i32(0), () => g(total), 1, [
       ...bases,
-      f.set(i0, f.i32(0)),
-      m.block('qdone', [m.loop('qloop', f.block([
-        m.br('qdone', m.i32.gt_s(f.addN(g(i0), MR), g(Sq))),
-        ...queryBlock(MR),
-        f.incN(i0, MR),
-        m.br('qloop'),
-      ]))]),
-      ...[1, 2, 3].map((r) => f.if(m.i32.eq(m.i32.sub(g(Sq), g(i0)), f.i32(r)), queryBlock(r))),
+      packK,
+      f.forRange(i0, f.i32(0), () => g(Sq), s.bq, queryBlock),
     ]),
   ];
   return { vars: f.varTypes, body: f.block(body) };
@@ -401,37 +500,47 @@ function emitAttention(ctx: KernelContext, step: Step): Expr {
   const [q, k, v, mask] = step.inputs as [TensorRef, TensorRef, TensorRef, TensorRef | undefined];
   const y = step.outputs[0]!;
   const lay = layoutOf(step, a);
-  const kT = a.layout === 'heads' && a.k_transposed === 1;
   const maskKind = (mask ? a.mask_kind : 'none') as MaskKind;
   // The mask right-aligned to the scores [lead..., Sq, Sk].
   const scoreRank = lay.lead.length + 2;
   const maskStrides = mask ? alignedStrides(mask.shape, scoreRank, mask.dtype === 'bool' ? 1 : 4) : new Array<Dim>(scoreRank).fill(0);
   const maskColStride = maskStrides[scoreRank - 1]!;
-  const tuned = attentionTuning.strategy;
-  const strategy: AttentionStrategy = kT ? 'keys' : tuned === 'auto' ? 'dot' : tuned;
   const spec: Spec = {
     dk: lay.dk as number,
     dv: lay.dv as number,
-    strategy,
-    rowGroup: strategy === 'dot' ? attentionTuning.rowGroup : 1,
-    keySubs: attentionTuning.keySubs,
-    kT,
+    ...tuning(),
     mask: maskKind,
     maskCol: maskColStride === 0 ? 0 : 1,
     causal: a.causal === 1,
     scale: a.scale,
     nLead: lay.lead.length,
   };
+  if (!step.scratch) throw new Error('the Attention step has no scratch memory (lowered without the kernel\'s scratchBytes)');
   const nParams = FIXED.length + PER_LEAD.length * spec.nLead;
   const name = ctx.fn(specName(spec, ctx.features), binaryen.createType(new Array<binaryen.Type>(nParams).fill(i32)), none,
     (m) => buildAttention(m, ctx.features, spec));
   const d = (x: Dim): Expr => ctx.dim(x);
   const args: Expr[] = [
-    ctx.ptr(q), ctx.ptr(k), ctx.ptr(v), mask ? ctx.ptr(mask) : ctx.module.i32.const(0), ctx.ptr(y),
+    ctx.ptr(q), ctx.ptr(k), ctx.ptr(v), mask ? ctx.ptr(mask) : ctx.module.i32.const(0), ctx.ptr(y), ctx.ptr(step.scratch),
     d(lay.sq), d(lay.sk), d(lay.rows.q), d(lay.rows.k), d(lay.rows.v), d(lay.rows.y), d(maskStrides[scoreRank - 2]!), d(lay.kD),
   ];
   lay.lead.forEach((ld, e) => args.push(d(ld.size), d(ld.q), d(ld.k), d(ld.v), d(ld.y), d(maskStrides[e]!)));
   return ctx.module.call(name, args, none);
 }
 
-registerKernel({ op: 'Attention', check, emit: emitAttention });
+/** The blocking in use (attentionTuning, checked). */
+function tuning(): { bq: number; bk: number; unroll: number; unrollD: number } {
+  const { bq, bk, unroll, unrollD } = attentionTuning;
+  if (bq < MR || bq % MR !== 0 || bk < NR || bk % NR !== 0) throw new Error(`attentionTuning: bq must be a multiple of ${MR} and bk of ${NR}, got ${bq}, ${bk}`);
+  return { bq, bk, unroll, unrollD };
+}
+
+/** Scratch bytes: the fixed blocks plus K of one head packed in panels of 8 keys ((Sk + 7)·Dk floats bound ⌈Sk/8⌉·8·Dk). */
+function scratchBytes(step: Step): Dim | undefined {
+  const lay = layoutOf(step, attrsOf(step));
+  if (!isStaticDim(lay.dk) || !isStaticDim(lay.dv)) return undefined; // check() reports it
+  const { bq, bk } = tuning();
+  return dimAdd(scratchLayout({ dk: lay.dk, dv: lay.dv, bq, bk }).kp, dimMul(dimAdd(lay.sk, NR - 1), lay.dk * 4));
+}
+
+registerKernel({ op: 'Attention', check, emit: emitAttention, scratchBytes });

@@ -1,7 +1,9 @@
 // Checks a folder of exported models (the fixtures layout: models/*.onnx, data/<model>/<case>/*.npy) through
 // the importer and the interpreter against the PyTorch outputs stored beside them, and prints a table.
 //
-// Usage: npx tsx scripts/check-models.ts DIR   (e.g. a folder written by `scripts/export_fixtures.py --variant big --out DIR`)
+// Usage: node --experimental-wasm-relaxed-simd --import tsx scripts/check-models.ts DIR [--wasm]
+//   (DIR e.g. written by `scripts/export_fixtures.py --variant big --out DIR`); --wasm also compiles each model
+//   with the default pipeline and runs it through xfc/runtime's wasm backend.
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -11,8 +13,12 @@ import { parseNpy } from '../compiler/io/npy.js';
 import { dimSymbols } from '../compiler/ir/dim.js';
 import type { Tensor } from '../compiler/ir/tensor.js';
 import { CompileError } from '../compiler/diagnostics.js';
+import { compileModel } from '../cli/compile.js';
+import { bundleFiles } from '../backends/bundle.js';
+import { type Model, type RuntimeTypedArray, loadModel } from '../runtime/index.js';
 
 const dir = process.argv[2];
+const withWasm = process.argv.includes('--wasm');
 if (!dir) {
   console.error('usage: check-models.ts DIR');
   process.exit(2);
@@ -30,8 +36,8 @@ function relL2(a: Float64Array, b: Float64Array): number {
 
 let worstOverall = 0;
 let failures = 0;
-console.log('| model | cases | nodes | symbols besides batch/seq | worst rel. L2 vs PyTorch |');
-console.log('|---|---:|---:|---|---:|');
+console.log(`| model | cases | nodes | symbols besides batch/seq | worst rel. L2 vs PyTorch |${withWasm ? ' wasm: fusions | wasm: worst rel. L2 |' : ''}`);
+console.log(`|---|---:|---:|---|---:|${withWasm ? '---|---:|' : ''}`);
 for (const file of fs.readdirSync(path.join(dir, 'models')).filter((f) => f.endsWith('.onnx')).sort()) {
   const model = /^(.*)-opset\d+\.onnx$/.exec(file)![1]!;
   let graph;
@@ -47,16 +53,30 @@ for (const file of fs.readdirSync(path.join(dir, 'models')).filter((f) => f.ends
   const caseRoot = path.join(dir, 'data', model);
   let worst = 0;
   const cases = fs.readdirSync(caseRoot).sort();
+  let runner: Model | undefined;
+  let fusions = '';
+  if (withWasm) {
+    const compiled = await compileModel(path.join(dir, 'models', file), { report: true });
+    fusions = Object.entries(compiled.report!.fusions).map(([k, n]) => `${k} ${n}`).join(', ');
+    runner = await loadModel(bundleFiles(compiled.contents), { backend: 'wasm' });
+  }
+  let worstWasm = 0;
   for (const c of cases) {
     const tensors: Record<string, Tensor> = {};
     for (const f of fs.readdirSync(path.join(caseRoot, c))) tensors[f.slice(0, -4)] = parseNpy(fs.readFileSync(path.join(caseRoot, c, f)));
     const feeds = Object.fromEntries(graph.inputs.map((v) => [v.name, tensors[v.name]!]));
     const out = interpret(graph, feeds);
     for (const v of graph.outputs) worst = Math.max(worst, relL2(out[v.name]!.toFloat64(), tensors[v.name]!.toFloat64()));
+    if (runner) {
+      const result = await runner.run(Object.fromEntries(Object.entries(feeds).map(([n, t]) => [n, { data: t.data as RuntimeTypedArray, dims: [...t.shape] }])));
+      for (const v of graph.outputs) worstWasm = Math.max(worstWasm, relL2(Float64Array.from(result[v.name]!.data as Float32Array), tensors[v.name]!.toFloat64()));
+    }
   }
-  worstOverall = Math.max(worstOverall, worst);
-  if (worst > 1e-5 || extra.size > 0) failures++;
-  console.log(`| ${file} | ${cases.length} | ${graph.nodes.length} | ${[...extra].join(', ') || 'none'} | ${worst.toExponential(2)} |`);
+  runner?.dispose();
+  worstOverall = Math.max(worstOverall, worst, worstWasm);
+  if (worst > 1e-5 || worstWasm > 1e-5 || extra.size > 0) failures++;
+  const wasmCols = withWasm ? ` ${fusions} | ${worstWasm.toExponential(2)} |` : '';
+  console.log(`| ${file} | ${cases.length} | ${graph.nodes.length} | ${[...extra].join(', ') || 'none'} | ${worst.toExponential(2)} |${wasmCols}`);
 }
 console.log(`\nworst relative L2 error: ${worstOverall.toExponential(2)}; ${failures} model(s) with problems`);
 process.exitCode = failures > 0 ? 1 : 0;

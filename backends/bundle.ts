@@ -16,7 +16,7 @@ import type { Schedule } from './common/schedule.js';
 import { DEFAULT_SYMBOL_MAX } from './resources.js';
 import {
   BUNDLE_FORMAT, CHECKSUM_LINE, CHECKSUM_ZEROS, FORMAT_VERSION, type FileEntry, type Manifest, type SymbolRange, type TensorSpec,
-  type WasmSection, isSafePath, validateManifest,
+  type WasmSection, type WebGpuSection, isSafePath, validateManifest,
 } from '../runtime/manifest.js';
 import type { RuntimeDType } from '../runtime/dtypes.js';
 
@@ -51,8 +51,10 @@ export function sha256(data: Uint8Array): string {
 
 export interface ManifestInput {
   readonly schedule: Pick<Schedule, 'inputs' | 'outputs'>;
-  /** The `wasm` section as codegen produced it. */
-  readonly wasm: WasmSection;
+  /** The `wasm` section as codegen produced it (absent for a webgpu-only bundle). */
+  readonly wasm?: WasmSection;
+  /** The `webgpu` section and the symbols its plan uses (absent for a wasm-only bundle). */
+  readonly webgpu?: WebGpuSection & { readonly symbols: readonly string[] };
   /** The model file's name and bytes (hashed). */
   readonly source: { readonly name: string; readonly bytes: Uint8Array };
   /** Every file of the bundle but manifest.json. */
@@ -69,7 +71,8 @@ export function buildManifest(input: ManifestInput): Manifest {
     ({ name: io.name, dtype: runtimeDtype(io.dtype), shape: [...io.shape] });
   const inputs = input.schedule.inputs.map(spec);
   const outputs = input.schedule.outputs.map(spec);
-  const names = new Set<string>([...input.wasm.symbols]);
+  if (!input.wasm && !input.webgpu) throw new BundleWriteError('a bundle needs at least one target (wasm or webgpu)');
+  const names = new Set<string>([...(input.wasm?.symbols ?? []), ...(input.webgpu?.symbols ?? [])]);
   for (const t of [...inputs, ...outputs]) for (const d of t.shape) for (const s of dimSymbols(d)) names.add(s);
   for (const s of Object.keys(input.maxShape ?? {})) {
     if (!names.has(s)) throw new BundleWriteError(`--max-shape ${s}: the model has no symbol '${s}' (symbols: ${[...names].sort().join(', ') || 'none'})`);
@@ -82,14 +85,16 @@ export function buildManifest(input: ManifestInput): Manifest {
     formatVersion: FORMAT_VERSION,
     generator: input.generator,
     source: { name: input.source.name, sha256: sha256(input.source.bytes) },
-    targets: ['wasm'],
+    targets: [...(input.wasm ? ['wasm'] : []), ...(input.webgpu ? ['webgpu'] : [])],
     inputs,
     outputs,
     symbols,
-    features: { required: ['simd128'], optional: input.wasm.relaxedModule ? ['relaxed-simd'] : [] },
+    // Engine features: the wasm target's (the WebGPU plan uses core WebGPU only; no shader-f16 yet).
+    features: { required: input.wasm ? ['simd128'] : [], optional: input.wasm?.relaxedModule ? ['relaxed-simd'] : [] },
     files,
     options: input.options,
     wasm: input.wasm,
+    webgpu: input.webgpu ? { plan: input.webgpu.plan } : undefined,
   };
   validateManifest(JSON.parse(stableJson(manifest)), 'the manifest being written');
   return manifest;

@@ -1,10 +1,11 @@
-// `xfc compile`: ONNX model -> (passes) -> wasm code + weights -> an atomically written bundle directory.
+// `xfc compile`: ONNX model -> (passes) -> wasm code and/or WebGPU shaders + weights -> an atomically written bundle.
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import { importOnnxBytes, readModelFile } from '../compiler/onnx/import.js';
 import { compileWasm } from '../backends/wasm/index.js';
+import { WEBGPU_DIR, compileWebGpu, webGpuFiles } from '../backends/webgpu/index.js';
 import { optimize } from '../passes/pipeline.js';
 import { fusionCounts } from '../passes/fusion-report.js';
 import { type BundleContents, BundleWriteError, buildManifest, stableJson, writeBundle } from '../backends/bundle.js';
@@ -14,7 +15,7 @@ import { dimSymbols } from '../compiler/ir/dim.js';
 import type { Schedule } from '../backends/common/schedule.js';
 import { type Io, UsageError } from './io.js';
 
-const TARGETS = ['wasm'] as const;
+const TARGETS = ['wasm', 'webgpu', 'all'] as const;
 /** The value of a symbol the report uses when no --max-shape declares one. */
 const REPORT_SHAPE_DEFAULT = 128;
 const GENERATOR = 'xfc 0.1.0';
@@ -37,6 +38,7 @@ export interface CompileOptions {
 
 export interface CompiledBundle {
   readonly contents: BundleContents;
+  /** The wasm target's schedule, or the WebGPU one for a webgpu-only bundle. */
   readonly schedule: Schedule;
   readonly nodes: { readonly before: number; readonly after: number };
   readonly report?: CompileReport;
@@ -67,30 +69,45 @@ export async function compileModel(modelPath: string, options: CompileOptions = 
   const nodesAfter = graph.nodes.length;
   // Blocks that run fused (an opset-17 LayerNormalization counts although the exporter already fused it).
   const fusions = { ...fusionCounts(graph) };
-  const compiled = compileWasm(graph);
-  const files: Record<string, Uint8Array> = { 'model.wasm': compiled.simd.binary, 'weights.bin': compiled.weights };
-  if (compiled.relaxed) files['model.relaxed.wasm'] = compiled.relaxed.binary;
-  // Symbol ranges that fit wasm32's 4 GiB at their maxima (declared ones checked, others derived): a diagnostic if none.
-  const ioSymbols = [...compiled.schedule.inputs, ...compiled.schedule.outputs].flatMap((t) => t.shape.flatMap(dimSymbols));
-  const memory = planSymbolRanges(compiled.manifestWasm, ioSymbols, options.maxShape);
+  const wantWasm = target !== 'webgpu';
+  const wantWebGpu = target !== 'wasm';
+  const files: Record<string, Uint8Array> = {};
+  const wasm = wantWasm ? compileWasm(graph) : undefined;
+  if (wasm) {
+    files['model.wasm'] = wasm.simd.binary;
+    files['weights.bin'] = wasm.weights;
+    if (wasm.relaxed) files['model.relaxed.wasm'] = wasm.relaxed.binary;
+  }
+  // Lowering leaves the graph as it was, so both targets compile from the same optimized graph.
+  const gpu = wantWebGpu ? compileWebGpu(graph) : undefined;
+  if (gpu) Object.assign(files, webGpuFiles(gpu, stableJson));
+  const schedule = (wasm?.schedule ?? gpu?.schedule)!;
+  // Symbol ranges that fit at their maxima (declared ones checked, others derived): a diagnostic if none. The
+  // wasm target's limit is wasm32's 4 GiB; the WebGPU plan addresses its arena with u32 params, the same bound.
+  const ioSymbols = [...schedule.inputs, ...schedule.outputs].flatMap((t) => t.shape.flatMap(dimSymbols));
+  const gpuBytes = gpu?.weights.byteLength ?? 0;
+  const memoryModel = wasm?.manifestWasm
+    ?? { weightsBase: 0, tableBase: gpuBytes, arenaBase: gpuBytes, symbols: gpu!.plan.symbols, buffers: gpu!.plan.buffers };
+  const memory = planSymbolRanges(memoryModel, ioSymbols, options.maxShape);
   // The report's sizes are at the declared maxima; an undeclared symbol is taken at REPORT_SHAPE_DEFAULT.
   const symbolsMax = (names: readonly string[]) =>
     Object.fromEntries(names.map((s) => [s, options.maxShape?.[s] ?? REPORT_SHAPE_DEFAULT]));
   const report = options.report
-    ? buildReport({ schedule: compiled.schedule, nodesBefore, nodesAfter, fusions, shape: symbolsMax(compiled.schedule.symbols), memory })
+    ? buildReport({ schedule, nodesBefore, nodesAfter, fusions, shape: symbolsMax(schedule.symbols), memory })
     : undefined;
   if (report) files['report.json'] = new TextEncoder().encode(stableJson(report));
   const manifest = buildManifest({
-    schedule: compiled.schedule,
-    wasm: compiled.manifestWasm,
+    schedule,
+    wasm: wasm?.manifestWasm,
+    webgpu: gpu ? { plan: `${WEBGPU_DIR}/plan.json`, symbols: gpu.plan.symbols } : undefined,
     source: { name: path.basename(modelPath), bytes },
     files,
     options: { target, maxShape: options.maxShape ?? {}, report: options.report ?? false, passes: options.passes ?? 'default' },
     maxShape: { ...Object.fromEntries(Object.entries(memory.ranges).map(([s, r]) => [s, r.max])), ...options.maxShape },
     generator: GENERATOR,
   });
-  const kernelCount = compiled.schedule.steps.length;
-  return { contents: { manifest, files }, schedule: compiled.schedule, nodes: { before: nodesBefore, after: nodesAfter }, report, memory, kernelCount, compileMs: performance.now() - started };
+  const kernelCount = schedule.steps.length;
+  return { contents: { manifest, files }, schedule, nodes: { before: nodesBefore, after: nodesAfter }, report, memory, kernelCount, compileMs: performance.now() - started };
 }
 
 interface CompileFlags {
@@ -107,10 +124,10 @@ interface CompileFlags {
 export function compileCommand(program: Command, io: Io): void {
   program
     .command('compile')
-    .description('compile a model into a bundle directory (manifest.json, model.wasm, model.relaxed.wasm, weights.bin)')
+    .description('compile a model into a bundle directory (manifest.json, model.wasm, model.relaxed.wasm, weights.bin; webgpu/ with --target webgpu|all)')
     .argument('<model>', 'an ONNX model file')
     .requiredOption('-o, --output <dir>', 'the bundle directory to write (replaced atomically if it holds a bundle)')
-    .option('-t, --target <target>', `what to emit: ${TARGETS.join(', ')}`, 'wasm')
+    .option('-t, --target <target>', `what to emit: ${TARGETS.join(', ')} (wasm and webgpu)`, 'wasm')
     .option('--max-shape <sym=N>', 'the largest value a symbolic dim may take (repeat per symbol)', collect, [])
     .option('--passes <list>', 'comma-separated passes to run instead of the default pipeline (empty: none)')
     .option('--report', 'also write report.json (nodes, fusions, peak arena, weights, FLOPs per kernel)')
@@ -142,7 +159,8 @@ function summarize(model: string, dir: string, c: CompiledBundle, verbose: boole
   const lines = [`compiled ${path.basename(model)} -> ${dir} in ${(c.compileMs / 1000).toFixed(2)} s`];
   for (const f of m.files) lines.push(`  ${f.path.padEnd(22)} ${formatSize(f.bytes).padStart(10)}`);
   lines.push(`  ${'manifest.json'.padEnd(22)} ${formatSize(fs.statSync(path.join(dir, 'manifest.json')).size).padStart(10)}`);
-  lines.push(`weights: ${formatSize(c.contents.files['weights.bin']?.byteLength ?? 0)}, kernels (steps): ${c.kernelCount}`);
+  const weights = c.contents.files['weights.bin'] ?? c.contents.files[`${WEBGPU_DIR}/weights.bin`];
+  lines.push(`targets: ${m.targets.join(', ')}; weights: ${formatSize(weights?.byteLength ?? 0)}, kernels (steps): ${c.kernelCount}`);
   lines.push(`inputs:  ${m.inputs.map((t) => `${t.name} ${t.dtype}[${t.shape.join(', ')}]`).join(', ')}`);
   lines.push(`outputs: ${m.outputs.map((t) => `${t.name} ${t.dtype}[${t.shape.join(', ')}]`).join(', ')}`);
   lines.push(`symbols: ${Object.entries(m.symbols).map(([s, r]) => `${s} in ${r.min}..${r.max}`).join(', ') || 'none'}`);

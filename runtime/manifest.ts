@@ -56,6 +56,11 @@ export interface WasmSection {
   readonly outputs: readonly WasmBinding[];
 }
 
+/** The WebGPU target: its dispatch plan (webgpu/plan.json); shaders and weights are named in the plan, relative to it. */
+export interface WebGpuSection {
+  readonly plan: string;
+}
+
 export interface Manifest {
   readonly format: typeof BUNDLE_FORMAT;
   /** sha256 of manifest.json with this value written as 64 zeros (see manifestChecksum); absent only in memory. */
@@ -71,6 +76,7 @@ export interface Manifest {
   readonly files: readonly FileEntry[];
   readonly options: Readonly<Record<string, unknown>>;
   readonly wasm?: WasmSection;
+  readonly webgpu?: WebGpuSection;
 }
 
 const DIM_EXPR = /^-?(?:[0-9]+|[A-Za-z_][A-Za-z0-9_]*)(?:\*(?:[0-9]+|[A-Za-z_][A-Za-z0-9_]*))*(?:[+-](?:[0-9]+|[A-Za-z_][A-Za-z0-9_]*)(?:\*(?:[0-9]+|[A-Za-z_][A-Za-z0-9_]*))*)*$/;
@@ -178,6 +184,10 @@ export function validateManifest(json: unknown, where = 'manifest.json'): assert
   }
   if (!isObject(json.options)) p.push('"options" must be an object');
   if (json.wasm !== undefined) validateWasm(json.wasm, p, known, json);
+  if (json.webgpu !== undefined) validateWebGpu(json.webgpu, p, json);
+  if (Array.isArray(json.targets)) {
+    for (const t of json.targets) if ((t === 'wasm' || t === 'webgpu') && json[t] === undefined) p.push(`"targets" lists ${t} but there is no "${t}" section`);
+  }
   if (p.length > 0) {
     throw new BundleError(`${where} is invalid (${p.length} problem${p.length > 1 ? 's' : ''}):\n  - ${p.join('\n  - ')}`);
   }
@@ -233,6 +243,13 @@ function validateWasm(w: unknown, p: string[], known: (d: DimExpr) => boolean, j
       p.push(`wasm.${kind} must bind each of "${kind}" exactly once (${kind}: ${JSON.stringify(declared)}, bound: ${JSON.stringify(bound)})`);
     }
   }
+}
+
+function validateWebGpu(w: unknown, p: string[], json: Obj): void {
+  if (!isObject(w)) return void p.push('"webgpu" must be an object');
+  const listed = Array.isArray(json.files) ? new Set(json.files.map((f) => (isObject(f) ? f.path : undefined))) : undefined;
+  if (typeof w.plan !== 'string') p.push('webgpu.plan must be a file name');
+  else if (listed && !listed.has(w.plan)) p.push(`webgpu.plan "${w.plan}" is not listed in "files"`);
 }
 
 type Obj = Record<string, unknown>;

@@ -56,7 +56,7 @@ export function buildPlan(schedule: Schedule, options: { maxChunkBytes?: number 
     const k = getKernel(step.op);
     const why = k ? k.check?.(step) : undefined;
     if (!k) problems.push(new Diagnostic('missingKernel', { op: step.op, node: step.node.name, backend: 'webgpu' }));
-    else if (why) problems.push(new Diagnostic('missingKernel', { op: step.op, node: `${step.node.name}' (${why})'`, backend: 'webgpu' }));
+    else if (why) problems.push(new Diagnostic('kernelUnsupported', { op: step.op, node: step.node.name, backend: 'webgpu', detail: why }));
   }
   if (problems.length > 0) throw new CompileError(problems);
 

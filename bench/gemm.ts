@@ -28,7 +28,7 @@ const only = args.includes('--only') ? args[args.indexOf('--only') + 1]! : '';
 const shapes = allShapes.filter(([name]) => name.includes(only));
 
 /** Can this engine compile relaxed SIMD? (Node 20 needs --experimental-wasm-relaxed-simd.) */
-function relaxedAvailable(): boolean {
+export function relaxedAvailable(): boolean {
   try {
     const bytes = gemmStandaloneModule([{ b: 'packed', K: 4, N: 8, transA: false, epilogue: { alpha: 1 } }], { relaxedSimd: true }, 1);
     new WebAssembly.Module(bytes);
@@ -113,35 +113,44 @@ async function ortRunner(M: number, K: number, N: number, A: Float32Array, B: Fl
   return () => session.run(feeds);
 }
 
-async function main(): Promise<void> {
+/** GFLOP/s of xfc's GEMM (SIMD128, and relaxed SIMD when `relaxed`) and onnxruntime-web's MatMul on one shape. */
+export async function gemmGflops(M: number, K: number, N: number, epilogue: GemmEpilogue = { alpha: 1 }, relaxed = relaxedAvailable()):
+  Promise<{ simd: number; relaxed: number | undefined; ort: number }> {
   ort.env.wasm.numThreads = 1;
   ort.env.wasm.proxy = false;
+  const A = random(M * K, 1);
+  const B = random(K * N, 2);
+  // The blocking the MatMul kernel picks for these shapes (kernels/gemm.ts `blocking`).
+  const base: GemmCoreSpec = { b: 'packed', K, N, transA: false, epilogue, kc: K <= 512 ? K : DEFAULT_KC,
+    ...(N > NC_PANELS * 8 ? { ncPanels: NC_PANELS } : {}) };
+  if (sweep) {
+    const configs: GemmCoreSpec[] = [];
+    for (const kc of [128, 256, 384, 512, K]) for (const nc of [undefined, 4, 8, 16, 32]) configs.push({ ...base, kc, ncPanels: nc });
+    const variants = configs.flatMap((spec) => (relaxed ? [false, true] : [false]).map((r) => ({ spec, r })));
+    const ms = await timeInterleaved(variants.map(({ spec, r }) => xfcRunner(spec, r, M, K, N, A, B)), 10);
+    variants.forEach(({ spec, r }, i) => console.log(`  sweep ${M}×${K}×${N} kc=${spec.kc} nc=${spec.ncPanels ?? 'all'} ${r ? 'relaxed' : 'simd128'}: ${gf(M, K, N, ms[i]!).toFixed(1)} GFLOP/s`));
+  }
+  const runners = [xfcRunner(base, false, M, K, N, A, B), await ortRunner(M, K, N, A, B)];
+  if (relaxed) runners.push(xfcRunner(base, true, M, K, N, A, B));
+  const [simd, ortG, rel] = (await timeInterleaved(runners)).map((ms) => gf(M, K, N, ms));
+  return { simd: simd!, ort: ortG!, relaxed: rel };
+}
+
+const gf = (M: number, K: number, N: number, ms: number): number => (2 * M * K * N) / (ms * 1e6);
+
+async function main(): Promise<void> {
   const relaxed = relaxedAvailable();
   console.log(`node ${process.version}; relaxed SIMD ${relaxed ? 'available' : 'NOT available (run with --experimental-wasm-relaxed-simd)'}; medians of >= ${minRuns} interleaved runs (1 s per shape) after 30 warm-up runs`);
-  const gf = (M: number, K: number, N: number, ms: number): number => (2 * M * K * N) / (ms * 1e6);
   const rows: string[][] = [['shape', 'M×K×N', 'xfc simd128', 'xfc relaxed', 'ort-web wasm', 'simd/ort', 'relaxed/ort']];
   for (const [name, M, K, N, epilogue] of shapes) {
-    const A = random(M * K, 1);
-    const B = random(K * N, 2);
-    // The blocking the MatMul kernel picks for these shapes (kernels/gemm.ts `blocking`).
-    const base: GemmCoreSpec = { b: 'packed', K, N, transA: false, epilogue: epilogue ?? { alpha: 1 }, kc: K <= 512 ? K : DEFAULT_KC,
-      ...(N > NC_PANELS * 8 ? { ncPanels: NC_PANELS } : {}) };
-    if (sweep) {
-      const configs: GemmCoreSpec[] = [];
-      for (const kc of [128, 256, 384, 512, K]) for (const nc of [undefined, 4, 8, 16, 32]) configs.push({ ...base, kc, ncPanels: nc });
-      const variants = configs.flatMap((spec) => (relaxed ? [false, true] : [false]).map((r) => ({ spec, r })));
-      const ms = await timeInterleaved(variants.map(({ spec, r }) => xfcRunner(spec, r, M, K, N, A, B)), 10);
-      variants.forEach(({ spec, r }, i) => console.log(`  sweep ${name} kc=${spec.kc} nc=${spec.ncPanels ?? 'all'} ${r ? 'relaxed' : 'simd128'}: ${gf(M, K, N, ms[i]!).toFixed(1)} GFLOP/s`));
-    }
-    const runners = [xfcRunner(base, false, M, K, N, A, B), await ortRunner(M, K, N, A, B)];
-    if (relaxed) runners.push(xfcRunner(base, true, M, K, N, A, B));
-    const [simd, ortG, rel] = (await timeInterleaved(runners)).map((ms) => gf(M, K, N, ms)) as [number, number, number];
-    rows.push([name, `${M}×${K}×${N}`, simd.toFixed(1), relaxed ? rel.toFixed(1) : 'n/a', ortG.toFixed(1),
-      (simd / ortG).toFixed(2), relaxed ? (rel / ortG).toFixed(2) : 'n/a']);
+    const { simd, relaxed: rel, ort: ortG } = await gemmGflops(M, K, N, epilogue, relaxed);
+    rows.push([name, `${M}×${K}×${N}`, simd.toFixed(1), rel !== undefined ? rel.toFixed(1) : 'n/a', ortG.toFixed(1),
+      (simd / ortG).toFixed(2), rel !== undefined ? (rel / ortG).toFixed(2) : 'n/a']);
   }
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
   console.log('GFLOP/s (higher is better)');
   for (const r of rows) console.log(r.map((x, c) => x.padStart(widths[c]!)).join('  '));
 }
 
-await main();
+// Run as a script; imported (by bench/models.ts) it only exports gemmGflops.
+if (import.meta.url === `file://${process.argv[1]}`) await main();

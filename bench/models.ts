@@ -1,9 +1,13 @@
 // `npm run bench`: xfc wasm (SIMD128 and relaxed SIMD) against onnxruntime-web's wasm backend (1 thread),
-// interleaved in one process after warm-up, on the fixture BERT and a MiniLM-L6-size encoder.
+// interleaved in one process after warm-up, on MiniLM-L6-size and BERT-mini-size encoders (random weights,
+// bench/export_minilm.py) and the BERT, GPT-2 and ViT fixtures: ms, ratio, GFLOP/s and % of the SIMD ceiling of
+// the same variant (bench/ceiling.ts, measured in this run; ORT's rows against the SIMD128 ceiling), cold start
+// (bench/cold.ts), compile time and sizes; then the 1024³ GEMM (bench/gemm.ts).
 //
-//   npm run bench                       # all models
+//   npm run bench                       # everything
 //   npm run bench -- --quick            # fewer runs
-//   npm run bench -- --only minilm      # one model
+//   npm run bench -- --only minilm      # the models whose name starts with it (then no GEMM line)
+//   npm run bench -- --only gemm        # only the 1024³ GEMM line
 //   npm run bench -- --only fusion      # only the fused-vs-unfused table
 //
 // Then fused vs unfused attention (issue 4), own wasm only: the MiniLM-size encoder with its position tables
@@ -33,8 +37,11 @@ const { loadModel, hasRelaxedSimd } = await import('../runtime/index.js');
 const { DEFAULT_PIPELINE } = await import('../passes/index.js');
 const { peakArenaBytes } = await import('../backends/resources.js');
 const { onnx } = await import('../compiler/onnx/proto.js');
+const { simdCeiling } = await import('./ceiling.js');
+const { gemmGflops } = await import('./gemm.js');
 type Feed = import('../runtime/index.js').Feed;
 type Timing = import('../cli/bench.js').Timing;
+type TensorSpec = import('../runtime/manifest.js').TensorSpec;
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const args = process.argv.slice(2);
@@ -44,40 +51,50 @@ const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefi
 interface BenchModel {
   readonly name: string;
   readonly file: string | undefined;
+  /** The seq values to run; empty for a model without a seq dim (ViT: fixed image size). */
   readonly seqs: readonly number[];
   readonly skip?: string;
 }
 
-function minilm(): BenchModel {
-  const file = path.join(os.tmpdir(), 'xfc-bench-minilm-l6.onnx');
+/** An encoder of bench/export_minilm.py's `--size`, exported once to tmp. */
+function exported(name: string, size: 'minilm' | 'bert-mini', fileName: string): BenchModel {
+  const file = path.join(os.tmpdir(), fileName);
   const python = '/usr/bin/python3';
   if (!fs.existsSync(file)) {
-    const r = spawnSync(python, [path.join(ROOT, 'bench', 'export_minilm.py'), file], { encoding: 'utf8' });
+    const r = spawnSync(python, [path.join(ROOT, 'bench', 'export_minilm.py'), file, '--size', size], { encoding: 'utf8' });
     if (r.status !== 0) {
-      return { name: 'minilm-l6 (random)', file: undefined, seqs: [], skip: `could not export it with ${python} bench/export_minilm.py (needs torch + onnx): ${(r.stderr || r.error?.message || '').trim().split('\n').pop()}` };
+      return { name, file: undefined, seqs: [], skip: `could not export it with ${python} bench/export_minilm.py (needs torch + onnx): ${(r.stderr || r.error?.message || '').trim().split('\n').pop()}` };
     }
   }
-  return { name: 'minilm-l6 (random)', file, seqs: [128, 512] };
+  return { name, file, seqs: [128, 512] };
 }
+const minilm = (): BenchModel => exported('minilm-l6 (random)', 'minilm', 'xfc-bench-minilm-l6.onnx');
+const fixture = (name: string): string => path.join(ROOT, 'fixtures', 'models', `${name}-opset17.onnx`);
 
 const models: BenchModel[] = [
-  // The fixture BERT has 160 positions: seq 512 does not fit it.
-  { name: 'bert fixture (tiny)', file: path.join(ROOT, 'fixtures', 'models', 'bert-opset17.onnx'), seqs: [128] },
   minilm(),
+  exported('bert-mini (random)', 'bert-mini', 'xfc-bench-bert-mini.onnx'),
+  // The BERT and GPT-2 fixtures have 160 positions: seq 512 does not fit them. ViT: one 32×32 image.
+  { name: 'bert fixture (tiny)', file: fixture('bert'), seqs: [128] },
+  { name: 'gpt2 fixture (tiny)', file: fixture('gpt2'), seqs: [128] },
+  { name: 'vit fixture (tiny)', file: fixture('vit'), seqs: [] },
 ].filter((m) => !only || m.name.startsWith(only));
 const fusionTable = !only || only === 'fusion' || 'minilm'.startsWith(only);
+const gemmLine = !only || only === 'gemm';
 
-function feedsFor(inputs: readonly { name: string; dtype: string }[], seq: number): Record<string, Feed> {
+/** Inputs at batch 1 and this seq: token ids below every bench model's vocab (the fixtures' is 100), masks of
+ * ones, floats (pixels) uniform in [-1, 1]. */
+function feedsFor(inputs: readonly TensorSpec[], seq: number | undefined): Record<string, Feed> {
   const feeds: Record<string, Feed> = {};
   let x = 12345;
+  const next = () => (x = (x * 1103515245 + 12345) % 2147483648);
   for (const t of inputs) {
-    const data = new BigInt64Array(seq);
-    for (let i = 0; i < seq; i++) {
-      x = (x * 1103515245 + 12345) % 2147483648;
-      data[i] = /mask/.test(t.name) ? 1n : BigInt(1 + (x % 99)); // ids below every bench model's vocab (the fixture's is 100)
-    }
-    if (t.dtype !== 'int64') throw new Error(`bench feeds: ${t.name} is ${t.dtype}, expected int64`);
-    feeds[t.name] = { data, dims: [1, seq] };
+    const dims = t.shape.map((d) => (d === 'batch' ? 1 : d === 'seq' && seq !== undefined ? seq : Number(d)));
+    if (dims.some((d) => !Number.isInteger(d))) throw new Error(`bench feeds: ${t.name} has shape [${t.shape.join(', ')}]`);
+    const n = dims.reduce((a, b) => a * b, 1);
+    if (t.dtype === 'int64') feeds[t.name] = { data: BigInt64Array.from({ length: n }, () => (/mask/.test(t.name) ? 1n : BigInt(1 + (next() % 99)))), dims };
+    else if (t.dtype === 'float32') feeds[t.name] = { data: Float32Array.from({ length: n }, () => next() / 1073741824 - 1), dims };
+    else throw new Error(`bench feeds: ${t.name} is ${t.dtype}`);
   }
   return feeds;
 }
@@ -103,7 +120,8 @@ const ortWasm = path.join(ROOT, 'node_modules', 'onnxruntime-web', 'dist', 'ort-
 
 async function ortEngine(file: string, feeds: Record<string, Feed>): Promise<Engine> {
   const session = await ort.InferenceSession.create(new Uint8Array(fs.readFileSync(file)), { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
-  const tensors = Object.fromEntries(Object.entries(feeds).map(([k, f]) => [k, new ort.Tensor('int64', f.data as BigInt64Array, f.dims as number[])]));
+  const tensors = Object.fromEntries(Object.entries(feeds).map(([k, f]) =>
+    [k, f.data instanceof Float32Array ? new ort.Tensor('float32', f.data, f.dims as number[]) : new ort.Tensor('int64', f.data as BigInt64Array, f.dims as number[])]));
   const run = async () => (await session.run(tensors))[session.outputNames[0]!]!.data as Float32Array;
   await run();
   return { name: 'onnxruntime-web', run };
@@ -137,19 +155,34 @@ async function measureFor(engines: Engine[], warmup: number, runs: number, budge
   return times.map(summarizeTimes);
 }
 
-/** Load-to-first-result in a fresh node process (bench/cold.ts), median of 3. */
-function coldStart(engine: 'ort' | 'xfc' | 'xfc-simd', source: string, seq: number): number {
+/** Load-to-first-result in a fresh node process (bench/cold.ts, these feeds), median of 3. */
+function coldStart(engine: 'ort' | 'xfc' | 'xfc-simd', source: string, feeds: Record<string, Feed>): number {
+  const feedFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'xfc-bench-feeds-')), 'feeds.json');
+  fs.writeFileSync(feedFile, JSON.stringify(Object.fromEntries(Object.entries(feeds).map(([k, f]) =>
+    [k, { dtype: f.data instanceof Float32Array ? 'float32' : 'int64', dims: f.dims, data: Array.from(f.data as ArrayLike<number | bigint>, Number) }]))));
   const times: number[] = [];
-  for (let i = 0; i < 3; i++) {
-    const r = spawnSync(process.execPath, [...process.execArgv, path.join(ROOT, 'bench', 'cold.ts'), engine, source, String(seq)], { encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`bench/cold.ts ${engine} failed: ${r.stderr}`);
-    times.push((JSON.parse(r.stdout.trim().split('\n').pop()!) as { ms: number }).ms);
+  try {
+    for (let i = 0; i < 3; i++) {
+      const r = spawnSync(process.execPath, [...process.execArgv, path.join(ROOT, 'bench', 'cold.ts'), engine, source, feedFile], { encoding: 'utf8' });
+      if (r.status !== 0) throw new Error(`bench/cold.ts ${engine} failed: ${r.stderr}`);
+      times.push((JSON.parse(r.stdout.trim().split('\n').pop()!) as { ms: number }).ms);
+    }
+  } finally {
+    fs.rmSync(path.dirname(feedFile), { recursive: true, force: true });
   }
   return times.sort((a, b) => a - b)[1]!;
 }
 
-const rows: string[][] = [['model', 'seq', 'engine', 'median ms', 'p10', 'p90', 'GFLOP/s', 'vs ORT', 'cold ms', 'rel L2 vs ORT']];
-const sizes: string[] = [];
+/** GFLOP/s of the register-only multiply-add loop (bench/ceiling.ts), the best of two measurements in this run. */
+const ceiling = { simd: simdCeiling(false)!, relaxed: simdCeiling(true) };
+function remeasureCeiling(): void {
+  ceiling.simd = Math.max(ceiling.simd, simdCeiling(false)!);
+  if (ceiling.relaxed !== undefined) ceiling.relaxed = Math.max(ceiling.relaxed, simdCeiling(true)!);
+}
+const pct = (gflops: number, ceil: number | undefined): string => (ceil ? `${((100 * gflops) / ceil).toFixed(0)}%` : '-');
+
+const rows: string[][] = [['model', 'seq', 'engine', 'median ms', 'p10', 'p90', 'GFLOP/s', '% ceil', 'vs ORT', 'cold ms', 'rel L2 vs ORT']];
+const sizes: string[][] = [['model', 'compile s', 'model.wasm', 'model.relaxed.wasm', 'weights.bin', 'ORT: model.onnx']];
 for (const m of models) {
   if (!m.file) {
     console.log(`skipping ${m.name}: ${m.skip}`);
@@ -158,7 +191,7 @@ for (const m of models) {
   const t0 = performance.now();
   let compiled;
   try {
-    compiled = await compileModel(m.file, { maxShape: { batch: 1, seq: Math.max(...m.seqs) } });
+    compiled = await compileModel(m.file, { maxShape: { batch: 1, ...(m.seqs.length ? { seq: Math.max(...m.seqs) } : {}) } });
   } catch (e) {
     console.log(`skipping ${m.name}: xfc cannot compile it yet:\n${(e as Error).message.split('\n').slice(0, 5).join('\n')}`);
     continue;
@@ -169,29 +202,38 @@ for (const m of models) {
   process.on('exit', () => fs.rmSync(path.dirname(bundleDir), { recursive: true, force: true }));
   writeBundle(bundleDir, compiled.contents);
   const f = compiled.contents.files;
-  sizes.push(`${m.name}: compile ${(compileMs / 1000).toFixed(2)} s; model.wasm ${formatSize(f['model.wasm']!.byteLength)}, ` +
-    `model.relaxed.wasm ${formatSize(f['model.relaxed.wasm']?.byteLength ?? 0)}, weights.bin ${formatSize(f['weights.bin']!.byteLength)}; ` +
-    `ORT-web: ort-wasm-simd-threaded.wasm ${formatSize(fs.statSync(ortWasm).size)} + model.onnx ${formatSize(fs.statSync(m.file).size)}`);
-  for (const seq of m.seqs) {
+  sizes.push([m.name, (compileMs / 1000).toFixed(2), formatSize(f['model.wasm']!.byteLength), formatSize(f['model.relaxed.wasm']?.byteLength ?? 0),
+    formatSize(f['weights.bin']!.byteLength), formatSize(fs.statSync(m.file).size)]);
+  const seqs = m.seqs.length ? m.seqs : [undefined];
+  for (const seq of seqs) {
     const feeds = feedsFor(compiled.contents.manifest.inputs, seq);
-    const flops = buildReport({ schedule: compiled.schedule, nodesBefore: 0, nodesAfter: 0, shape: { batch: 1, seq } }).totalFlops;
+    const flops = buildReport({ schedule: compiled.schedule, nodesBefore: 0, nodesAfter: 0, shape: { batch: 1, ...(seq === undefined ? {} : { seq }) } }).totalFlops;
     const engines = [await ortEngine(m.file, feeds), await xfcEngine(files, false, feeds)];
     if (hasRelaxedSimd()) engines.push(await xfcEngine(files, true, feeds));
     const reference = await engines[0]!.run();
     const errors = await Promise.all(engines.map(async (e) => relL2(await e.run(), reference)));
     const timings = await measure(engines);
-    const cold = seq === m.seqs[0]
-      ? [coldStart('ort', m.file, seq), coldStart('xfc-simd', bundleDir, seq), ...(engines.length > 2 ? [coldStart('xfc', bundleDir, seq)] : [])]
+    const cold = seq === seqs[0]
+      ? [coldStart('ort', m.file, feeds), coldStart('xfc-simd', bundleDir, feeds), ...(engines.length > 2 ? [coldStart('xfc', bundleDir, feeds)] : [])]
       : [];
     const ortMs = timings[0]!.medianMs;
     engines.forEach((e, k) => {
       const t = timings[k]!;
-      rows.push([m.name, String(seq), e.name, t.medianMs.toFixed(2), t.p10Ms.toFixed(2), t.p90Ms.toFixed(2),
-        (flops / t.medianMs / 1e6).toFixed(1), k === 0 ? '1.00' : (t.medianMs / ortMs).toFixed(2), cold[k] === undefined ? '-' : cold[k]!.toFixed(0),
-        k === 0 ? '-' : errors[k]!.toExponential(1)]);
+      const gflops = flops / t.medianMs / 1e6;
+      rows.push([m.name, seq === undefined ? '-' : String(seq), e.name, t.medianMs.toFixed(2), t.p10Ms.toFixed(2), t.p90Ms.toFixed(2),
+        gflops.toFixed(1), pct(gflops, k === 2 ? ceiling.relaxed : ceiling.simd), k === 0 ? '1.00' : (t.medianMs / ortMs).toFixed(2),
+        cold[k] === undefined ? '-' : cold[k]!.toFixed(0), k === 0 ? '-' : errors[k]!.toExponential(1)]);
     });
-    console.log(`measured ${m.name} seq ${seq} (${(flops / 1e9).toFixed(2)} GFLOP)`);
+    console.log(`measured ${m.name}${seq === undefined ? '' : ` seq ${seq}`} (${(flops / 1e9).toFixed(3)} GFLOP)`);
   }
+}
+
+// ---- 1024³ GEMM (bench/gemm.ts) ------------------------------------------------------------------------
+
+let gemm: Awaited<ReturnType<typeof gemmGflops>> | undefined;
+if (gemmLine) {
+  gemm = await gemmGflops(1024, 1024, 1024);
+  console.log('measured 1024³ GEMM');
 }
 
 // ---- fused vs unfused attention ------------------------------------------------------------------------
@@ -234,9 +276,9 @@ function widenPositions(src: string, positions: number): string {
 }
 
 const fusionRows: string[][] = [['seq', 'attention', 'median ms', 'p10', 'p90', 'runs', 'fused / unfused', 'peak arena', 'rel L2 vs unfused']];
-const minilmModel = models.find((m) => m.name.startsWith('minilm')) ?? minilm();
-if (fusionTable && !minilmModel.file) console.log(`skipping fused vs unfused: ${minilmModel.skip}`);
-if (fusionTable && minilmModel.file) {
+const minilmModel = fusionTable ? (models.find((m) => m.name.startsWith('minilm')) ?? minilm()) : undefined;
+if (minilmModel && !minilmModel.file) console.log(`skipping fused vs unfused: ${minilmModel.skip}`);
+if (minilmModel?.file) {
   const file = widenPositions(minilmModel.file, Math.max(...FUSION_SEQS));
   const maxShape = { batch: 1, seq: Math.max(...FUSION_SEQS) };
   const unfusedPasses = DEFAULT_PIPELINE.filter((p) => p !== 'fuse-attention');
@@ -263,6 +305,14 @@ if (fusionTable && minilmModel.file) {
   }
 }
 
+/** Bytes of the runtime as a browser gets it: runtime/index.ts bundled and minified by esbuild (node: imports left out). */
+async function runtimeJsBytes(): Promise<number> {
+  const { build } = await import('esbuild');
+  const out = await build({ entryPoints: [path.join(ROOT, 'runtime', 'index.ts')], bundle: true, minify: true, format: 'esm', platform: 'browser',
+    target: 'es2022', external: ['node:*'], write: false, logLevel: 'silent' });
+  return out.outputFiles[0]!.contents.byteLength;
+}
+
 function printTable(table: string[][], leftCols: number): void {
   const widths = table[0]!.map((_, c) => Math.max(...table.map((r) => r[c]!.length)));
   for (const [i, r] of table.entries()) {
@@ -272,11 +322,25 @@ function printTable(table: string[][], leftCols: number): void {
 }
 
 const ortVersion = (JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules', 'onnxruntime-web', 'package.json'), 'utf8')) as { version: string }).version;
+remeasureCeiling();
+const gf = (x: number | undefined): string => (x === undefined ? 'n/a' : x.toFixed(1));
+console.log(`\nSIMD ceiling (bench/ceiling.ts: register-only loop of independent f32x4 multiply-add chains, 8 flops per chain step, best of this run):` +
+  ` SIMD128 mul+add ${gf(ceiling.simd)} GFLOP/s, relaxed madd ${gf(ceiling.relaxed)} GFLOP/s${ceiling.relaxed === undefined ? ' (relaxed SIMD unavailable)' : ''}`);
 if (rows.length > 1) {
-  console.log(`\nxfc vs onnxruntime-web ${ortVersion} (wasm, 1 thread), node ${process.version}, batch 1, medians after warm-up; 'vs ORT' = xfc time / ORT time\n`);
+  console.log(`\nxfc vs onnxruntime-web ${ortVersion} (wasm, 1 thread), node ${process.version}, batch 1, medians after warm-up; 'vs ORT' = xfc time / ORT time;`);
+  console.log(`'% ceil' = GFLOP/s / the ceiling of the same variant (onnxruntime-web and xfc simd128: SIMD128; xfc relaxed-simd: relaxed)\n`);
   printTable(rows, 3);
   console.log(`\ncold ms: load to first result in a fresh process (bench/cold.ts), median of 3, at the first seq of each model.`);
-  console.log(`\nsizes:\n  ${sizes.join('\n  ')}`);
+  console.log(`\ncompile time and sizes:\n`);
+  printTable(sizes, 1);
+  const ortDist = path.join(ROOT, 'node_modules', 'onnxruntime-web', 'dist');
+  const ortJs = ['ort.wasm.min.mjs', 'ort-wasm-simd-threaded.mjs'].reduce((n, name) => n + fs.statSync(path.join(ortDist, name)).size, 0);
+  console.log(`\nruntime: xfc runtime JS ${formatSize(await runtimeJsBytes())} minified (esbuild, browser ESM);` +
+    ` onnxruntime-web: ort.wasm.min.mjs + ort-wasm-simd-threaded.mjs ${formatSize(ortJs)}, ort-wasm-simd-threaded.wasm ${formatSize(fs.statSync(ortWasm).size)}`);
+}
+if (gemm) {
+  console.log(`\n1024³ GEMM (bench/gemm.ts, packed B, medians of interleaved runs): xfc simd128 ${gf(gemm.simd)} GFLOP/s (${pct(gemm.simd, ceiling.simd)} of ceiling),` +
+    ` xfc relaxed ${gf(gemm.relaxed)} GFLOP/s (${gemm.relaxed === undefined ? '-' : pct(gemm.relaxed, ceiling.relaxed)}), onnxruntime-web ${gf(gemm.ort)} GFLOP/s (${pct(gemm.ort, ceiling.simd)})`);
 }
 if (fusionRows.length > 1) {
   console.log(`\nfused vs unfused attention: minilm-l6 (random, 2048 positions), xfc ${hasRelaxedSimd() ? 'relaxed-simd' : 'simd128'}, batch 1, interleaved runs after warm-up;`);

@@ -157,8 +157,9 @@ export function compileCommand(program: Command, io: Io): void {
 function summarize(model: string, dir: string, c: CompiledBundle, verbose: boolean): string {
   const m = c.contents.manifest;
   const lines = [`compiled ${path.basename(model)} -> ${dir} in ${(c.compileMs / 1000).toFixed(2)} s`];
-  for (const f of m.files) lines.push(`  ${f.path.padEnd(22)} ${formatSize(f.bytes).padStart(10)}`);
-  lines.push(`  ${'manifest.json'.padEnd(22)} ${formatSize(fs.statSync(path.join(dir, 'manifest.json')).size).padStart(10)}`);
+  const width = Math.max(22, ...m.files.map((f) => f.path.length));
+  for (const f of m.files) lines.push(`  ${f.path.padEnd(width)} ${formatSize(f.bytes).padStart(10)}`);
+  lines.push(`  ${'manifest.json'.padEnd(width)} ${formatSize(fs.statSync(path.join(dir, 'manifest.json')).size).padStart(10)}`);
   const weights = c.contents.files['weights.bin'] ?? c.contents.files[`${WEBGPU_DIR}/weights.bin`];
   lines.push(`targets: ${m.targets.join(', ')}; weights: ${formatSize(weights?.byteLength ?? 0)}, kernels (steps): ${c.kernelCount}`);
   lines.push(`inputs:  ${m.inputs.map((t) => `${t.name} ${t.dtype}[${t.shape.join(', ')}]`).join(', ')}`);

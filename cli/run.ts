@@ -1,7 +1,8 @@
 // `xfc run`: runs a model on .npy inputs with a chosen backend and writes one .npy per output.
 //
-// Backends: the reference interpreter (on an .onnx model), or wasm through xfc/runtime (a bundle directory, or
-// an .onnx model compiled in memory).
+// Backends: the reference interpreter (on an .onnx model), or wasm / webgpu through xfc/runtime (a bundle
+// directory, or an .onnx model compiled in memory). Node has no navigator.gpu: webgpu takes a device from the
+// 'webgpu' npm package (Dawn), imported only when that backend is asked for.
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -15,11 +16,11 @@ import { dtypeInfo } from '../compiler/ir/dtype.js';
 import { type Dim, shapeToString } from '../compiler/ir/dim.js';
 import type { DType } from '../compiler/ir/dtype.js';
 import { bundleFiles, irDtype } from '../backends/bundle.js';
-import { loadModel, XfcError, type Feed, type Model, type RuntimeTypedArray } from '../runtime/index.js';
+import { loadModel, requestDevice, XfcError, type Feed, type Model, type RuntimeTypedArray } from '../runtime/index.js';
 import { compileModel } from './compile.js';
 import { type Io, UsageError } from './io.js';
 
-const BACKENDS = ['interpreter', 'wasm'] as const;
+const BACKENDS = ['interpreter', 'wasm', 'webgpu'] as const;
 
 /** A graph input as the feed reader needs it. */
 interface InputSpec {
@@ -38,11 +39,12 @@ export function runCommand(program: Command, io: Io): void {
   program
     .command('run')
     .description('run a model on NumPy .npy inputs and write one NAME.npy per output')
-    .argument('<model>', 'an ONNX model file, or (with --backend wasm) a bundle directory')
+    .argument('<model>', 'an ONNX model file, or (with --backend wasm|webgpu) a bundle directory')
     .option('-i, --input <name=file.npy>', 'an input tensor (repeat for each graph input)', collect, [])
     .option('-b, --backend <backend>', `where to run: ${BACKENDS.join(', ')}`, 'interpreter')
     .option('-o, --output-dir <dir>', 'write NAME.npy for every output into this folder')
-    .addHelpText('after', '\nExample:\n  xfc run examples/tiny-bert.onnx -i input_ids=examples/input_ids.npy \\\n      -i attention_mask=examples/attention_mask.npy -o out/\n  xfc run bundle/ --backend wasm -i input_ids=examples/input_ids.npy -i attention_mask=examples/attention_mask.npy\n')
+    .addHelpText('after', '\nExample:\n  xfc run examples/tiny-bert.onnx -i input_ids=examples/input_ids.npy \\\n      -i attention_mask=examples/attention_mask.npy -o out/\n  xfc run bundle/ --backend wasm -i input_ids=examples/input_ids.npy -i attention_mask=examples/attention_mask.npy\n\n' +
+      "--backend webgpu needs the 'webgpu' npm package (Dawn) in Node.\n")
     .action((model: string, options: RunOptions) => runModel(model, options, io));
 }
 
@@ -57,10 +59,10 @@ async function runModel(modelPath: string, options: RunOptions, io: Io): Promise
   const isDir = fs.existsSync(modelPath) && fs.statSync(modelPath).isDirectory();
   let outputs: Record<string, Tensor>;
   let elapsed: number;
-  if (options.backend === 'wasm') {
-    ({ outputs, elapsed } = await runWasm(modelPath, isDir, options.input));
+  if (options.backend === 'wasm' || options.backend === 'webgpu') {
+    ({ outputs, elapsed } = await runBundle(modelPath, isDir, options.input, options.backend));
   } else {
-    if (isDir) throw new UsageError(`'${modelPath}' is a directory: the interpreter runs .onnx models; run a bundle with --backend wasm`);
+    if (isDir) throw new UsageError(`'${modelPath}' is a directory: the interpreter runs .onnx models; run a bundle with --backend wasm or webgpu`);
     const { graph } = importOnnxFile(modelPath);
     const feeds = readFeeds(options.input, graph.inputs.map((v) => ({ name: v.name, ...v.type })));
     const started = performance.now();
@@ -77,11 +79,13 @@ async function runModel(modelPath: string, options: RunOptions, io: Io): Promise
   io.out(`${lines.join('\n')}\n`);
 }
 
-/** Loads a bundle (or compiles the model in memory) and runs it once through xfc/runtime. */
-async function runWasm(modelPath: string, isDir: boolean, specs: string[]): Promise<{ outputs: Record<string, Tensor>; elapsed: number }> {
+/** Loads a bundle (or compiles the model in memory for that target) and runs it once through xfc/runtime. */
+async function runBundle(modelPath: string, isDir: boolean, specs: string[], backend: 'wasm' | 'webgpu'): Promise<{ outputs: Record<string, Tensor>; elapsed: number }> {
+  if (backend === 'webgpu' && isDir) requireTarget(modelPath, 'webgpu');
+  const device = backend === 'webgpu' ? await nodeGpuDevice() : undefined;
   try {
-    const source = isDir ? modelPath : bundleFiles((await compileModel(modelPath)).contents);
-    const model: Model = await loadModel(source, { backend: 'wasm' });
+    const source = isDir ? modelPath : bundleFiles((await compileModel(modelPath, { target: backend })).contents);
+    const model: Model = await loadModel(source, { backend, device });
     const tensors = readFeeds(specs, model.inputs.map((t) => ({ name: t.name, dtype: irDtype(t.dtype), shape: t.shape })));
     const feeds: Record<string, Feed> = {};
     for (const [name, t] of Object.entries(tensors)) feeds[name] = { data: t.data as RuntimeTypedArray, dims: t.shape };
@@ -94,7 +98,40 @@ async function runWasm(modelPath: string, isDir: boolean, specs: string[]): Prom
     return { outputs, elapsed };
   } catch (e) {
     throw e instanceof XfcError ? new UsageError(e.message) : e;
+  } finally {
+    device?.destroy();
   }
+}
+
+/** Fails early (before a GPU is opened) when a bundle directory lacks the target; loadModel checks it fully. */
+function requireTarget(dir: string, target: string): void {
+  let targets: unknown;
+  try {
+    targets = (JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8')) as { targets?: unknown }).targets;
+  } catch {
+    return;
+  }
+  if (Array.isArray(targets) && !targets.includes(target)) {
+    throw new UsageError(`the bundle '${dir}' has no ${target} target (targets: ${targets.join(', ')}); compile it with --target ${target} or --target all`);
+  }
+}
+
+/** A GPUDevice from the 'webgpu' npm package (Dawn); its GPU object is kept alive on globalThis while the device lives. */
+async function nodeGpuDevice(): Promise<GPUDevice> {
+  let webgpu: typeof import('webgpu');
+  try {
+    webgpu = await import('webgpu');
+  } catch (e) {
+    throw new UsageError(`WebGPU in Node needs the 'webgpu' package (npm install webgpu): ${(e as Error).message.split('\n')[0]}`);
+  }
+  Object.assign(globalThis, webgpu.globals);
+  const g = globalThis as { __xfcDawn?: GPU };
+  g.__xfcDawn ??= webgpu.create([]);
+  const adapter = await g.__xfcDawn.requestAdapter();
+  if (!adapter) throw new UsageError('--backend webgpu: no WebGPU adapter found (Dawn needs a Vulkan, Metal or D3D12 driver; on a machine without a GPU, point VK_ICD_FILENAMES at SwiftShader)');
+  const device = await requestDevice(g.__xfcDawn);
+  if (!device) throw new UsageError('--backend webgpu: the adapter gave no device');
+  return device;
 }
 
 /** Reads `name=file.npy` pairs, checking names and converting compatible dtypes; all problems reported at once. */

@@ -3,12 +3,16 @@
 //   import { loadModel } from 'xfc/runtime';
 //   const model = await loadModel('out/', { backend: 'wasm' });
 //   const outputs = await model.run({ input_ids: { data: new BigInt64Array(128), dims: [1, 128] } });
+//
+// backend 'webgpu' runs the bundle's webgpu/ part on `options.device` (Node has no navigator.gpu: inject one) or a
+// device from navigator.gpu; 'auto' picks webgpu when the bundle has it and an adapter exists, else wasm.
 
 import { BundleError, IntegrityError, UnsupportedError, XfcError } from './errors.js';
-import { type Manifest, type TensorSpec, manifestChecksum, parseManifest } from './manifest.js';
+import { type FileEntry, type Manifest, type TensorSpec, manifestChecksum, parseManifest } from './manifest.js';
 import { checkDigest, checkSize, createHasher, verifyFile } from './sha256.js';
-import { type BundleLocation, openSource } from './source.js';
+import { type BundleLocation, type BundleSource, openSource } from './source.js';
 import { type Feed, type Output, WasmExecutor, hasRelaxedSimd, hasSimd128 } from './wasm.js';
+import { type WebGpuPlan, WebGpuExecutor, requestDevice } from './webgpu.js';
 
 export { BundleError, InputError, IntegrityError, UnsupportedError, XfcError } from './errors.js';
 export type { DimExpr, Manifest, SymbolRange, TensorSpec } from './manifest.js';
@@ -17,10 +21,14 @@ export type { RuntimeDType, RuntimeTypedArray } from './dtypes.js';
 export type { BundleFiles, BundleLocation } from './source.js';
 export type { Feed, Output } from './wasm.js';
 export { hasRelaxedSimd, hasSimd128 } from './wasm.js';
+export type { WebGpuPlan } from './webgpu.js';
+export { navigatorGpu, requestDevice } from './webgpu.js';
 
 export interface LoadOptions {
-  /** 'auto' (the default) picks the best backend the bundle and the engine support; today that is wasm. */
+  /** 'auto' (the default): webgpu when the bundle has it and a device or adapter exists, else wasm. */
   backend?: 'wasm' | 'webgpu' | 'auto';
+  /** The GPUDevice for the webgpu backend (required in Node, which has no navigator.gpu); the caller keeps it. */
+  device?: GPUDevice;
   /** Use model.relaxed.wasm: 'auto' (the default) when the engine validates relaxed SIMD; true requires it. */
   relaxedSimd?: 'auto' | boolean;
 }
@@ -29,19 +37,16 @@ export interface Model {
   readonly inputs: readonly TensorSpec[];
   readonly outputs: readonly TensorSpec[];
   readonly manifest: Manifest;
-  /** The backend running the model and, for wasm, which module variant. */
-  readonly backend: 'wasm';
-  readonly variant: 'simd' | 'relaxed-simd';
+  /** The backend running the model and, for wasm, which module variant ('webgpu': always 'f32' today). */
+  readonly backend: 'wasm' | 'webgpu';
+  readonly variant: 'simd' | 'relaxed-simd' | 'f32';
   run(feeds: Readonly<Record<string, Feed>>): Promise<Record<string, Output>>;
   dispose(): void;
 }
 
 export async function loadModel(source: BundleLocation, options: LoadOptions = {}): Promise<Model> {
   const backend = options.backend ?? 'auto';
-  if (backend === 'webgpu') {
-    throw new UnsupportedError("the 'webgpu' backend is not available in this build of xfc yet; use backend: 'wasm' (or 'auto')");
-  }
-  if (backend !== 'wasm' && backend !== 'auto') {
+  if (backend !== 'wasm' && backend !== 'webgpu' && backend !== 'auto') {
     throw new XfcError('options', `unknown backend ${JSON.stringify(backend)} (expected 'wasm', 'webgpu' or 'auto')`);
   }
   const relaxedOption = options.relaxedSimd ?? 'auto';
@@ -51,33 +56,72 @@ export async function loadModel(source: BundleLocation, options: LoadOptions = {
 
   const src = openSource(source);
   const manifest = await readManifest(src.describe('manifest.json'), await src.read('manifest.json'));
+  const hasWebGpu = manifest.webgpu !== undefined && manifest.targets.includes('webgpu');
+  const hasWasm = manifest.wasm !== undefined && manifest.targets.includes('wasm');
+  if (backend === 'webgpu') {
+    if (!hasWebGpu) throw new BundleError(`this bundle has no webgpu target (targets: ${manifest.targets.join(', ') || 'none'}); compile it with --target webgpu or --target all`);
+    const device = options.device ?? (await requestDevice());
+    if (!device) {
+      throw new UnsupportedError("backend 'webgpu': no WebGPU adapter is available (navigator.gpu is missing or found no adapter); " +
+        "pass options.device (in Node: a device from the 'webgpu' package) or use backend: 'wasm'");
+    }
+    return loadWebGpu(src, manifest, device, !options.device);
+  }
+  if (backend === 'auto' && hasWebGpu) {
+    const device = options.device ?? (hasWasm ? await requestDevice().catch(() => undefined) : await requestDevice());
+    if (device) {
+      try {
+        return await loadWebGpu(src, manifest, device, !options.device);
+      } catch (e) {
+        // A device too small for the bundle (limits) falls back to wasm; a broken bundle is an error either way.
+        if (!(e instanceof UnsupportedError) || !hasWasm) throw e;
+      }
+    } else if (!hasWasm) {
+      throw new UnsupportedError('this bundle has only a webgpu target and no WebGPU adapter is available; pass options.device or compile with --target all');
+    }
+  }
+  return loadWasm(src, manifest, relaxedOption);
+}
+
+/** Looks up a file's manifest entry. */
+function entryOf(manifest: Manifest, path: string): FileEntry {
+  const e = manifest.files.find((f) => f.path === path);
+  if (!e) throw new BundleError(`manifest.json does not list '${path}' in "files"`);
+  return e;
+}
+
+/** Reads a small file whole and verifies it against the manifest before anything uses it. */
+async function readVerified(src: BundleSource, manifest: Manifest, path: string): Promise<Uint8Array> {
+  const entry = entryOf(manifest, path);
+  const data = await src.read(path);
+  await verifyFile(entry, data, src.describe(path));
+  return data;
+}
+
+/** Streams a large file into a buffer of the manifest's size, hashing it on the way; throws unless it verifies. */
+async function streamVerified(src: BundleSource, manifest: Manifest, path: string, target: (bytes: number) => Uint8Array): Promise<void> {
+  const entry = entryOf(manifest, path);
+  const where = src.describe(path);
+  const into = target(entry.bytes);
+  const hasher = await createHasher();
+  await src.readInto(path, into, (n) => checkSize(entry, n, where), (chunk) => hasher.update(chunk));
+  checkDigest(entry, hasher.hex(), where);
+}
+
+async function loadWasm(src: BundleSource, manifest: Manifest, relaxedOption: 'auto' | boolean): Promise<Model> {
   const wasm = manifest.wasm;
   if (!wasm || !manifest.targets.includes('wasm')) {
-    throw new BundleError(`this bundle has no wasm target (targets: ${manifest.targets.join(', ') || 'none'}); compile it with --target wasm`);
+    throw new BundleError(`this bundle has no wasm target (targets: ${manifest.targets.join(', ') || 'none'}); compile it with --target wasm or --target all`);
   }
   if (manifest.features.required.includes('simd128') && !hasSimd128()) {
     throw new UnsupportedError('this JavaScript engine does not support WebAssembly SIMD128, which the bundle requires');
   }
   const relaxed = pickRelaxed(relaxedOption, wasm.relaxedModule !== undefined);
-  const entry = (path: string) => {
-    const e = manifest.files.find((f) => f.path === path);
-    if (!e) throw new BundleError(`manifest.json does not list '${path}' in "files"`);
-    return e;
-  };
   // The code: read whole (it is small and compiled from bytes), verified before it is compiled.
-  const codePath = relaxed ? wasm.relaxedModule! : wasm.module;
-  const code = await src.read(codePath);
-  await verifyFile(entry(codePath), code, src.describe(codePath));
+  const code = await readVerified(src, manifest, relaxed ? wasm.relaxedModule! : wasm.module);
   let executor: WasmExecutor | undefined = await WasmExecutor.create(manifest, code, relaxed);
   // The weights: streamed straight into wasm memory and hashed on the way; nothing runs unless they verify.
-  if (wasm.weights !== undefined) {
-    const weights = entry(wasm.weights);
-    const where = src.describe(wasm.weights);
-    const target = executor.weightsTarget(weights.bytes);
-    const hasher = await createHasher();
-    await src.readInto(wasm.weights, target, (n) => checkSize(weights, n, where), (chunk) => hasher.update(chunk));
-    checkDigest(weights, hasher.hex(), where);
-  }
+  if (wasm.weights !== undefined) await streamVerified(src, manifest, wasm.weights, (n) => executor!.weightsTarget(n));
 
   return {
     inputs: manifest.inputs,
@@ -91,6 +135,52 @@ export async function loadModel(source: BundleLocation, options: LoadOptions = {
     },
     dispose() {
       executor = undefined;
+    },
+  };
+}
+
+/** Loads the webgpu/ part; a device it requested itself (`owned`) is destroyed on failure and on dispose. */
+async function loadWebGpu(src: BundleSource, manifest: Manifest, device: GPUDevice, owned: boolean): Promise<Model> {
+  try {
+    return await createWebGpuModel(src, manifest, device, owned);
+  } catch (e) {
+    if (owned) device.destroy();
+    throw e;
+  }
+}
+
+async function createWebGpuModel(src: BundleSource, manifest: Manifest, device: GPUDevice, owned: boolean): Promise<Model> {
+  const planPath = manifest.webgpu!.plan;
+  const dir = planPath.includes('/') ? planPath.slice(0, planPath.lastIndexOf('/') + 1) : '';
+  let plan: WebGpuPlan;
+  const planBytes = await readVerified(src, manifest, planPath);
+  try {
+    plan = JSON.parse(new TextDecoder().decode(planBytes)) as WebGpuPlan;
+  } catch (e) {
+    throw new BundleError(`${src.describe(planPath)} is not valid JSON (${(e as Error).message})`);
+  }
+  if (typeof plan !== 'object' || plan === null || !Array.isArray(plan.shaders) || typeof plan.weights?.file !== 'string') {
+    throw new BundleError(`${src.describe(planPath)} is not an xfc WebGPU plan`);
+  }
+  const decoder = new TextDecoder();
+  const shaders = await Promise.all(plan.shaders.map(async (s) => decoder.decode(await readVerified(src, manifest, dir + s.file))));
+  let weights = new Uint8Array(0);
+  await streamVerified(src, manifest, dir + plan.weights.file, (n) => (weights = new Uint8Array(n)));
+  let executor: WebGpuExecutor | undefined = await WebGpuExecutor.create(device, manifest, plan, shaders, weights);
+  return {
+    inputs: manifest.inputs,
+    outputs: manifest.outputs,
+    manifest,
+    backend: 'webgpu',
+    variant: 'f32',
+    async run(feeds) {
+      if (!executor) throw new XfcError('disposed', 'this model was disposed; load it again to run it');
+      return executor.run(feeds);
+    },
+    dispose() {
+      executor?.dispose();
+      executor = undefined;
+      if (owned) device.destroy();
     },
   };
 }

@@ -197,12 +197,12 @@ describe('loadModel + run', () => {
     await expect(loadModel({ 'manifest.json': b.all['manifest.json']! })).rejects.toThrow(/the bundle has no file 'model(\.relaxed)?\.wasm'/);
   });
 
-  it("picks the backend: 'auto' is wasm, 'webgpu' is not built yet", async () => {
+  it("picks the backend: 'auto' is wasm for a wasm-only bundle, 'webgpu' needs a webgpu target (test/webgpu/bundle.test.ts)", async () => {
     const b = fakeBundle();
     expect((await loadModel(b.all, { backend: 'auto' })).backend).toBe('wasm');
     expect((await loadModel(b.all)).backend).toBe('wasm');
-    await expect(loadModel(b.all, { backend: 'webgpu' })).rejects.toThrow(UnsupportedError);
-    await expect(loadModel(b.all, { backend: 'webgpu' })).rejects.toThrow(/'webgpu' backend is not available in this build of xfc yet/);
+    await expect(loadModel(b.all, { backend: 'webgpu' })).rejects.toThrow(BundleError);
+    await expect(loadModel(b.all, { backend: 'webgpu' })).rejects.toThrow(/this bundle has no webgpu target \(targets: wasm\); compile it with --target webgpu or --target all/);
     await expect(loadModel(b.all, { backend: 'cuda' as never })).rejects.toThrow(/unknown backend "cuda"/);
   });
 

@@ -69,7 +69,7 @@ function ceilingModule(relaxed: boolean): Uint8Array {
 export function simdCeiling(relaxed: boolean, targetMs = 50, repeats = 5): number | undefined {
   let mod: WebAssembly.Module;
   try {
-    mod = new WebAssembly.Module(ceilingModule(relaxed));
+    mod = new WebAssembly.Module(new Uint8Array(ceilingModule(relaxed)));
   } catch {
     return undefined;
   }

@@ -31,7 +31,7 @@ const shapes = allShapes.filter(([name]) => name.includes(only));
 export function relaxedAvailable(): boolean {
   try {
     const bytes = gemmStandaloneModule([{ b: 'packed', K: 4, N: 8, transA: false, epilogue: { alpha: 1 } }], { relaxedSimd: true }, 1);
-    new WebAssembly.Module(bytes);
+    new WebAssembly.Module(new Uint8Array(bytes));
     return true;
   } catch {
     return false;

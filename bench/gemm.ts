@@ -73,7 +73,7 @@ function xfcRunner(spec: GemmCoreSpec, relaxed: boolean, M: number, K: number, N
   const [bias, res] = [random(N, 3), random(M * N, 4)];
   const floats = 16 + A.length + packed.length + 2 * M * N + N + 128;
   const bytes = gemmStandaloneModule([spec], { relaxedSimd: relaxed }, Math.ceil((floats * 4) / 65536) + 1);
-  const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes), {});
+  const inst = new WebAssembly.Instance(new WebAssembly.Module(new Uint8Array(bytes)), {});
   const mem = new Float32Array((inst.exports.memory as WebAssembly.Memory).buffer);
   const after = (start: number, n: number): number => start + n + 16 - (n % 16);
   const a = 16;

@@ -307,12 +307,26 @@ if (minilmModel?.file) {
   }
 }
 
-/** Bytes of the runtime as a browser gets it: runtime/index.ts bundled and minified by esbuild (node: imports left out). */
-async function runtimeJsBytes(): Promise<number> {
+/** Bytes of the runtime as a browser gets it: runtime/index.ts bundled, code-split and minified by esbuild (node:
+ * imports left out). `entry`: what every user loads (the entry and the chunks it imports statically); `lazy`: the
+ * chunks loaded only by dynamic import (the WebGPU executor, fetched on backend 'webgpu'). */
+async function runtimeJsBytes(): Promise<{ entry: number; lazy: number }> {
   const { build } = await import('esbuild');
   const out = await build({ entryPoints: [path.join(ROOT, 'runtime', 'index.ts')], bundle: true, minify: true, format: 'esm', platform: 'browser',
-    target: 'es2022', external: ['node:*'], write: false, logLevel: 'silent' });
-  return out.outputFiles[0]!.contents.byteLength;
+    target: 'es2022', external: ['node:*'], splitting: true, outdir: path.join(os.tmpdir(), 'xfc-runtime-size'), write: false, metafile: true, logLevel: 'silent' });
+  const bytes = new Map(out.outputFiles.map((f) => [f.path, f.contents.byteLength]));
+  const outputs = out.metafile.outputs;
+  const entryName = Object.keys(outputs).find((k) => outputs[k]!.entryPoint !== undefined)!;
+  const eager = new Set<string>();
+  const visit = (k: string): void => {
+    if (eager.has(k)) return;
+    eager.add(k);
+    for (const i of outputs[k]!.imports) if (i.kind === 'import-statement' && !i.external) visit(i.path);
+  };
+  visit(entryName);
+  const size = (k: string): number => bytes.get(path.resolve(k))!; // metafile paths are relative to the cwd
+  const all = Object.keys(outputs).filter((k) => !k.endsWith('.map'));
+  return { entry: [...eager].reduce((n, k) => n + size(k), 0), lazy: all.filter((k) => !eager.has(k)).reduce((n, k) => n + size(k), 0) };
 }
 
 function printTable(table: string[][], leftCols: number): void {
@@ -337,7 +351,9 @@ if (rows.length > 1) {
   printTable(sizes, 1);
   const ortDist = path.join(ROOT, 'node_modules', 'onnxruntime-web', 'dist');
   const ortJs = ['ort.wasm.min.mjs', 'ort-wasm-simd-threaded.mjs'].reduce((n, name) => n + fs.statSync(path.join(ortDist, name)).size, 0);
-  console.log(`\nruntime: xfc runtime JS ${formatSize(await runtimeJsBytes())} minified (esbuild, browser ESM);` +
+  const js = await runtimeJsBytes();
+  console.log(`\nruntime: xfc runtime JS ${formatSize(js.entry)} minified (esbuild, browser ESM, code-split; what a wasm user loads)` +
+    ` + ${formatSize(js.lazy)} loaded lazily for backend 'webgpu';` +
     ` onnxruntime-web: ort.wasm.min.mjs + ort-wasm-simd-threaded.mjs ${formatSize(ortJs)}, ort-wasm-simd-threaded.wasm ${formatSize(fs.statSync(ortWasm).size)}`);
 }
 if (gemm) {

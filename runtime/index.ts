@@ -12,7 +12,8 @@ import { type FileEntry, type Manifest, type TensorSpec, manifestChecksum, parse
 import { checkDigest, checkSize, createHasher, verifyFile } from './sha256.js';
 import { type BundleLocation, type BundleSource, openSource } from './source.js';
 import { type Feed, type Output, WasmExecutor, hasRelaxedSimd, hasSimd128 } from './wasm.js';
-import { type WebGpuPlan, WebGpuExecutor, requestDevice } from './webgpu.js';
+import { requestDevice } from './device.js';
+import type { WebGpuExecutor, WebGpuPlan } from './webgpu.js';
 
 export { BundleError, InputError, IntegrityError, UnsupportedError, XfcError } from './errors.js';
 export type { DimExpr, Manifest, SymbolRange, TensorSpec } from './manifest.js';
@@ -22,7 +23,7 @@ export type { BundleFiles, BundleLocation } from './source.js';
 export type { Feed, Output } from './wasm.js';
 export { hasRelaxedSimd, hasSimd128 } from './wasm.js';
 export type { WebGpuPlan } from './webgpu.js';
-export { navigatorGpu, requestDevice } from './webgpu.js';
+export { navigatorGpu, requestDevice } from './device.js';
 
 export interface LoadOptions {
   /** 'auto' (the default): webgpu when the bundle has it and a device or adapter exists, else wasm. */
@@ -150,6 +151,8 @@ async function loadWebGpu(src: BundleSource, manifest: Manifest, device: GPUDevi
 }
 
 async function createWebGpuModel(src: BundleSource, manifest: Manifest, device: GPUDevice, owned: boolean): Promise<Model> {
+  // The executor is loaded only here, so that a bundler can put it in a chunk that wasm users never fetch.
+  const { WebGpuExecutor } = await import('./webgpu.js');
   const planPath = manifest.webgpu!.plan;
   const dir = planPath.includes('/') ? planPath.slice(0, planPath.lastIndexOf('/') + 1) : '';
   let plan: WebGpuPlan;

@@ -15,19 +15,27 @@ export interface Hasher {
   hex(): string;
 }
 
-const K = new Int32Array([
-  0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5, 0xd807aa98, 0x12835b01,
-  0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc,
-  0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147,
-  0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
-  0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070, 0x19a4c116, 0x1e376c08,
-  0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3, 0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208,
-  0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
-]);
+/** The first `n` primes. */
+function primes(n: number): number[] {
+  const out: number[] = [];
+  for (let k = 2; out.length < n; k++) if (out.every((p) => k % p)) out.push(k);
+  return out;
+}
+
+/** The first 32 bits of the fractional part of `root(p)` (FIPS 180-4 section 4.2.2 and 5.3.3's constants). In
+ * float64 these roots are within a few ulps (2^-49) of exact, and no fraction lies within 2^-37 of a 2^-32 step
+ * (checked once in Node), so every engine truncates to the published values; test/runtime checks the digests. */
+const fraction32 = (root: (p: number) => number, n: number): Int32Array => Int32Array.from(primes(n), (p) => (root(p) % 1) * 2 ** 32);
+
+const K = fraction32(Math.cbrt, 64);
+const H0 = fraction32(Math.sqrt, 8);
+
+/** Rotates a 32-bit word right by n. */
+const ror = (x: number, n: number): number => (x >>> n) | (x << (32 - n));
 
 /** SHA-256 (FIPS 180-4) in plain JavaScript, incremental. */
 export class Sha256 implements Hasher {
-  private readonly h = new Int32Array([0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19]);
+  private readonly h = H0.slice();
   private readonly w = new Int32Array(64);
   /** A partial block carried between updates. */
   private readonly pending = new Uint8Array(64);
@@ -72,9 +80,7 @@ export class Sha256 implements Hasher {
 
   /** Compresses the 64-byte blocks of data[from, to). */
   private blocks(data: Uint8Array, from: number, to: number): void {
-    const w = this.w;
-    const h = this.h;
-    let h0 = h[0]!, h1 = h[1]!, h2 = h[2]!, h3 = h[3]!, h4 = h[4]!, h5 = h[5]!, h6 = h[6]!, h7 = h[7]!;
+    const { w, h } = this;
     for (let p = from; p < to; p += 64) {
       for (let i = 0; i < 16; i++) {
         const q = p + 4 * i;
@@ -82,29 +88,16 @@ export class Sha256 implements Hasher {
       }
       for (let i = 16; i < 64; i++) {
         const a = w[i - 15]!, b = w[i - 2]!;
-        const s0 = ((a >>> 7) | (a << 25)) ^ ((a >>> 18) | (a << 14)) ^ (a >>> 3);
-        const s1 = ((b >>> 17) | (b << 15)) ^ ((b >>> 19) | (b << 13)) ^ (b >>> 10);
-        w[i] = (w[i - 16]! + s0 + w[i - 7]! + s1) | 0;
+        w[i] = w[i - 16]! + (ror(a, 7) ^ ror(a, 18) ^ (a >>> 3)) + w[i - 7]! + (ror(b, 17) ^ ror(b, 19) ^ (b >>> 10));
       }
-      let a = h0, b = h1, c = h2, d = h3, e = h4, f = h5, g = h6, hh = h7;
+      let a = h[0]!, b = h[1]!, c = h[2]!, d = h[3]!, e = h[4]!, f = h[5]!, g = h[6]!, hh = h[7]!;
       for (let i = 0; i < 64; i++) {
-        const S1 = ((e >>> 6) | (e << 26)) ^ ((e >>> 11) | (e << 21)) ^ ((e >>> 25) | (e << 7));
-        const t1 = (hh + S1 + ((e & f) ^ (~e & g)) + K[i]! + w[i]!) | 0;
-        const S0 = ((a >>> 2) | (a << 30)) ^ ((a >>> 13) | (a << 19)) ^ ((a >>> 22) | (a << 10));
-        const t2 = (S0 + ((a & b) ^ (a & c) ^ (b & c))) | 0;
-        hh = g;
-        g = f;
-        f = e;
-        e = (d + t1) | 0;
-        d = c;
-        c = b;
-        b = a;
-        a = (t1 + t2) | 0;
+        const t1 = hh + (ror(e, 6) ^ ror(e, 11) ^ ror(e, 25)) + ((e & f) ^ (~e & g)) + K[i]! + w[i]!;
+        const t2 = (ror(a, 2) ^ ror(a, 13) ^ ror(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
+        hh = g; g = f; f = e; e = (d + t1) | 0; d = c; c = b; b = a; a = (t1 + t2) | 0;
       }
-      h0 = (h0 + a) | 0; h1 = (h1 + b) | 0; h2 = (h2 + c) | 0; h3 = (h3 + d) | 0;
-      h4 = (h4 + e) | 0; h5 = (h5 + f) | 0; h6 = (h6 + g) | 0; h7 = (h7 + hh) | 0;
+      h[0]! += a; h[1]! += b; h[2]! += c; h[3]! += d; h[4]! += e; h[5]! += f; h[6]! += g; h[7]! += hh;
     }
-    h[0] = h0; h[1] = h1; h[2] = h2; h[3] = h3; h[4] = h4; h[5] = h5; h[6] = h6; h[7] = h7;
   }
 }
 

@@ -291,23 +291,3 @@ function padTo(data: Uint8Array, n: number): Uint8Array {
 function roundUp(n: number, to: number): number {
   return Math.ceil(n / to) * to;
 }
-
-/** The GPU of this environment (navigator.gpu), or undefined (Node: inject a device instead). */
-export function navigatorGpu(): GPU | undefined {
-  const nav = (globalThis as { navigator?: { gpu?: GPU } }).navigator;
-  return nav?.gpu;
-}
-
-/** A device from navigator.gpu, or undefined when there is no adapter. */
-export async function requestDevice(gpu: GPU | undefined = navigatorGpu()): Promise<GPUDevice | undefined> {
-  const adapter = await gpu?.requestAdapter();
-  if (!adapter) return undefined;
-  return adapter.requestDevice({
-    requiredLimits: {
-      maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize,
-      maxBufferSize: adapter.limits.maxBufferSize,
-      maxComputeWorkgroupStorageSize: adapter.limits.maxComputeWorkgroupStorageSize,
-      maxComputeInvocationsPerWorkgroup: adapter.limits.maxComputeInvocationsPerWorkgroup,
-    },
-  });
-}

@@ -42,9 +42,12 @@ try {
   for (const [name, t] of Object.entries(inputs)) feeds[name] = { data: BigInt64Array.from(t.data, (v) => BigInt(v)), dims: t.dims };
   const out = await model.run(feeds);
   const y = out.last_hidden_state;
+  // The lazily loaded chunks (the WebGPU executor) must load under the same CSP.
+  const lazy = [];
+  for (const chunk of await (await fetch('./chunks.json')).json()) lazy.push(Object.keys(await import('./' + chunk)).length);
   // Let a violation report (they are dispatched asynchronously) arrive before finishing.
   await new Promise((r) => setTimeout(r, 100));
-  done({ ok: true, variant: model.variant, dims: y.dims, data: Array.from(y.data) });
+  done({ ok: true, variant: model.variant, dims: y.dims, data: Array.from(y.data), lazy });
 } catch (e) {
   await new Promise((r) => setTimeout(r, 100));
   done({ ok: false, error: String(e && e.message || e) });
@@ -68,15 +71,24 @@ describe.skipIf(!HAS_CHROMIUM)(`the runtime under a strict CSP in headless Chrom
   let base: string;
   let expected: Float64Array;
   let expectedDims: number[];
+  let jsFiles: string[] = [];
+  let lazyChunks: string[] = [];
 
   beforeAll(async () => {
     site = fs.mkdtempSync(path.join(os.tmpdir(), 'xfc-csp-'));
-    // The runtime as a browser gets it: one ESM file, node: imports left dynamic (never reached in a browser).
+    // The runtime as a browser gets it: ESM, code-split (the WebGPU executor is a chunk loaded by dynamic import),
+    // node: imports left dynamic (never reached in a browser).
     const { build } = await import('esbuild');
-    await build({
-      entryPoints: [path.join(ROOT, 'runtime', 'index.ts')], bundle: true, format: 'esm', platform: 'browser', target: 'es2022',
-      external: ['node:*'], outfile: path.join(site, 'runtime.js'), logLevel: 'silent',
+    const built = await build({
+      entryPoints: { runtime: path.join(ROOT, 'runtime', 'index.ts') }, bundle: true, format: 'esm', platform: 'browser', target: 'es2022',
+      external: ['node:*'], splitting: true, outdir: site, metafile: true, logLevel: 'silent',
     });
+    const outputs = built.metafile.outputs;
+    jsFiles = Object.keys(outputs).filter((k) => k.endsWith('.js')).map((k) => path.resolve(k));
+    // The chunks only a dynamic import reaches: the page imports them too, to show they load under the CSP.
+    lazyChunks = Object.values(outputs).flatMap((o) => o.imports.filter((i) => i.kind === 'dynamic-import' && !i.external))
+      .map((i) => path.basename(i.path));
+    fs.writeFileSync(path.join(site, 'chunks.json'), JSON.stringify([...new Set(lazyChunks)]));
     fs.writeFileSync(path.join(site, 'page.js'), PAGE_JS);
     fs.writeFileSync(path.join(site, 'control.js'), CONTROL_JS);
     fs.writeFileSync(path.join(site, 'index.html'), html('page.js'));
@@ -141,11 +153,17 @@ describe.skipIf(!HAS_CHROMIUM)(`the runtime under a strict CSP in headless Chrom
   }
 
   it('the browser bundle of the runtime has no dynamic code', () => {
+    expect(jsFiles.map((f) => path.basename(f))).toContain('runtime.js');
+    for (const file of jsFiles) {
+      const text = fs.readFileSync(file, 'utf8');
+      for (const re of DYNAMIC_CODE) expect(text, `${file}: ${re}`).not.toMatch(re);
+      // ... and no static import of a node: module (only the dynamic ones, used in Node alone).
+      expect(text).not.toMatch(/^\s*import\b[^;(]*from\s*['"]node:/m);
+    }
     const text = fs.readFileSync(path.join(site, 'runtime.js'), 'utf8');
-    for (const re of DYNAMIC_CODE) expect(text, String(re)).not.toMatch(re);
-    // ... and no static import of a node: module (only the dynamic ones, used in Node alone).
-    expect(text).not.toMatch(/^\s*import\b[^;(]*from\s*['"]node:/m);
     expect(text).toMatch(/import\(\s*["']node:fs\/promises["']\s*\)/);
+    // The WebGPU executor is split off: a chunk the runtime imports dynamically.
+    expect(lazyChunks.some((c) => c.startsWith('webgpu'))).toBe(true);
   });
 
   it('runs tiny-bert by URL, matching the interpreter, with no CSP violation', async () => {
@@ -157,6 +175,9 @@ describe.skipIf(!HAS_CHROMIUM)(`the runtime under a strict CSP in headless Chrom
     expect(result.dims).toEqual(expectedDims);
     expect(relL2(Float64Array.from(result.data as number[]), expected)).toBeLessThanOrEqual(1e-5);
     expect(['simd', 'relaxed-simd']).toContain(result.variant);
+    // Each lazy chunk loaded and exported something (the WebGPU executor's chunk exports WebGpuExecutor).
+    expect((result.lazy as number[]).length).toBe(new Set(lazyChunks).size);
+    for (const n of result.lazy as number[]) expect(n).toBeGreaterThan(0);
   }, 60_000);
 
   it('the controls: new Function is reported as a violation, and wasm does not compile without wasm-unsafe-eval', async () => {

@@ -18,6 +18,7 @@ import { Graph } from '../compiler/ir/graph.js';
 import { Tensor } from '../compiler/ir/tensor.js';
 import { evalDimExpr, planArena } from '../runtime/plan.js';
 import '../compiler/ops/index.js';
+import { relL2 } from '../test/helpers.js';
 
 const args = process.argv.slice(2);
 const opt = (name: string): string | undefined => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
@@ -137,15 +138,6 @@ function median(xs: number[]): number {
   return s[s.length >> 1]!;
 }
 
-function relL2(a: Float32Array, b: Float32Array): number {
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < a.length; i++) {
-    num += (a[i]! - b[i]!) ** 2;
-    den += b[i]! ** 2;
-  }
-  return Math.sqrt(num / den);
-}
 
 const variants = relaxedAvailable() ? [false, true] : [false];
 const mb = (bytes: number): string => (bytes >= 1 << 20 ? `${(bytes / (1 << 20)).toFixed(1)} MiB` : `${(bytes / 1024).toFixed(0)} KiB`);

@@ -22,6 +22,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { relL2 } from '../test/helpers.js';
 
 const FLAG = '--experimental-wasm-relaxed-simd';
 if (!process.execArgv.includes(FLAG)) {
@@ -99,15 +100,6 @@ function feedsFor(inputs: readonly TensorSpec[], seq: number | undefined): Recor
   return feeds;
 }
 
-function relL2(a: Float32Array, b: Float32Array): number {
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < a.length; i++) {
-    num += (a[i]! - b[i]!) ** 2;
-    den += b[i]! ** 2;
-  }
-  return Math.sqrt(num / Math.max(den, 1e-30));
-}
 
 interface Engine {
   readonly name: string;

@@ -16,6 +16,7 @@ import { CompileError } from '../compiler/diagnostics.js';
 import { compileModel } from '../cli/compile.js';
 import { bundleFiles } from '../backends/bundle.js';
 import { type Model, type RuntimeTypedArray, loadModel } from '../runtime/index.js';
+import { relL2 } from '../test/helpers.js';
 
 const dir = process.argv[2];
 const withWasm = process.argv.includes('--wasm');
@@ -24,15 +25,6 @@ if (!dir) {
   process.exit(2);
 }
 
-function relL2(a: Float64Array, b: Float64Array): number {
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < a.length; i++) {
-    num += (a[i]! - b[i]!) ** 2;
-    den += b[i]! ** 2;
-  }
-  return Math.sqrt(num / den);
-}
 
 let worstOverall = 0;
 let failures = 0;
@@ -69,7 +61,7 @@ for (const file of fs.readdirSync(path.join(dir, 'models')).filter((f) => f.ends
     for (const v of graph.outputs) worst = Math.max(worst, relL2(out[v.name]!.toFloat64(), tensors[v.name]!.toFloat64()));
     if (runner) {
       const result = await runner.run(Object.fromEntries(Object.entries(feeds).map(([n, t]) => [n, { data: t.data as RuntimeTypedArray, dims: [...t.shape] }])));
-      for (const v of graph.outputs) worstWasm = Math.max(worstWasm, relL2(Float64Array.from(result[v.name]!.data as Float32Array), tensors[v.name]!.toFloat64()));
+      for (const v of graph.outputs) worstWasm = Math.max(worstWasm, relL2(result[v.name]!.data as Float32Array, tensors[v.name]!.toFloat64()));
     }
   }
   runner?.dispose();

@@ -1,23 +1,26 @@
 // Test helpers: build one-node graphs through the registry, run them, seeded random tensors, error metrics.
 
 import { GraphBuilder } from '../compiler/ir/builder.js';
-import { Graph, type Attrs, type TensorType } from '../compiler/ir/graph.js';
+import { Graph, type Attrs, type TensorType, type Value } from '../compiler/ir/graph.js';
 import { Tensor } from '../compiler/ir/tensor.js';
 import type { DType } from '../compiler/ir/dtype.js';
 import { interpret } from '../compiler/interpreter.js';
 import '../compiler/ops/index.js';
 
+/** An operand of a one-node test graph: a graph input, an absent optional operand (null), or a constant. */
+export type OpInput = Tensor | null | { constant: Tensor };
+
 /**
- * Runs one op through the builder (type rule at construction, folding off) and the interpreter (types checked
- * against the results). Inputs given as Tensors become graph inputs with their static shapes; `null` is an
- * absent optional operand; `{ constant: Tensor }` is a constant operand.
+ * A one-node graph built through the registry (type rule at construction, folding off). Inputs given as Tensors
+ * become graph inputs `x<i>` with their static shapes (or `symbolicInputs[i]`) and are returned as `feeds`;
+ * `null` is an absent optional operand; `{ constant: Tensor }` is a constant operand.
  */
-export function runOp(
+export function buildOpGraph(
   op: string,
-  inputs: (Tensor | null | { constant: Tensor })[],
+  inputs: readonly OpInput[],
   attrs: Attrs = {},
-  options: { numOutputs?: number; symbolicInputs?: TensorType[] } = {},
-): { outputs: Tensor[]; types: TensorType[] } {
+  options: { numOutputs?: number; symbolicInputs?: readonly (TensorType | undefined)[] } = {},
+): { graph: Graph; feeds: Record<string, Tensor>; outputs: Value[] } {
   const graph = new Graph('test');
   const b = new GraphBuilder(graph, { fold: false });
   const feeds: Record<string, Tensor> = {};
@@ -28,10 +31,21 @@ export function runOp(
     feeds[`x${i}`] = t;
     return graph.addInput(`x${i}`, type);
   });
-  const outs = b.add(op, values, attrs, { name: `test_${op}`, numOutputs: options.numOutputs });
-  graph.outputs = outs;
+  const outputs = b.add(op, values, attrs, { name: `test_${op}`, numOutputs: options.numOutputs });
+  graph.outputs = outputs;
+  return { graph, feeds, outputs };
+}
+
+/** Runs one op (see buildOpGraph) through the interpreter, which checks the results against the inferred types. */
+export function runOp(
+  op: string,
+  inputs: OpInput[],
+  attrs: Attrs = {},
+  options: { numOutputs?: number; symbolicInputs?: TensorType[] } = {},
+): { outputs: Tensor[]; types: TensorType[] } {
+  const { graph, feeds, outputs } = buildOpGraph(op, inputs, attrs, options);
   const results = interpret(graph, feeds);
-  return { outputs: outs.map((v) => results[v.name]!), types: outs.map((v) => v.type) };
+  return { outputs: outputs.map((v) => results[v.name]!), types: outputs.map((v) => v.type) };
 }
 
 /** Deterministic pseudo-random generator (mulberry32). */

@@ -48,12 +48,16 @@ const ABS = 0x7fffffff;
 
 // ---- exp ----------------------------------------------------------------------------------------------------
 
+/** 1.5 * 2^23: adding it rounds |y| < 2^22 to an integer n held in the low mantissa bits (bits = MAGIC_BITS + n). */
+export const MAGIC = 12582912;
+export const MAGIC_BITS = 0x4b400000;
+
 const LOG2E = Math.LOG2E;
 /** ln 2 split so that n * LN2_HI is exact for |n| <= 2^15. */
-const LN2_HI = 0.693359375;
-const LN2_LO = Math.fround(Math.LN2 - LN2_HI);
+export const LN2_HI = 0.693359375;
+export const LN2_LO = Math.fround(Math.LN2 - LN2_HI);
 /** exp(r) = 1 + r + r^2 P(r) on [-ln2/2, ln2/2]; fit error 5e-11 relative. */
-const EXP_P = [0.5, 0.1666666567325592, 0.04166629537940025, 0.008333496749401093, 0.0013944648671895266, 0.00019790351507253945];
+export const EXP_P = [0.5, 0.1666666567325592, 0.04166629537940025, 0.008333496749401093, 0.0013944648671895266, 0.00019790351507253945];
 
 /**
  * e^x: x clamped to [-104, 89] (NaN passes), n = round(x log2 e), r = x - n ln2 (two-part constant),
@@ -192,7 +196,6 @@ export const erfF32x4: VecMath = (f, x) => {
 /** e^x for x in [-87, 88] (clamped: results flush to ~1e-38 below, 2^127 * e^r above; NaN passes). */
 function expGelu(f: Fn, x: Expr): Expr {
   const m = f.m;
-  const MAGIC = 12582912; // 1.5 * 2^23: adding it rounds to an integer held in the low mantissa bits
   const [t, s0] = tmp(f, m.f32x4.pmin(m.f32x4.pmax(x, c(f, -87)), c(f, 88)));
   const [nm, s1] = tmp(f, f.madd(f.get(t), c(f, LOG2E), c(f, MAGIC)));
   const [n, s2] = tmp(f, m.f32x4.sub(f.get(nm), c(f, MAGIC)));

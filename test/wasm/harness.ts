@@ -1,14 +1,14 @@
 // Test harness for the wasm backend: compiles a graph, runs it in-process through the ABI of docs/bundle.md,
 // and compares one-node graphs with the reference interpreter. Independent of runtime/ (only its planner).
 
-import { GraphBuilder } from '../../compiler/ir/builder.js';
 import { dtypeInfo } from '../../compiler/ir/dtype.js';
-import { Graph, type Attrs, type TensorType } from '../../compiler/ir/graph.js';
+import type { Attrs, Graph, TensorType } from '../../compiler/ir/graph.js';
 import { Tensor, shapeSize } from '../../compiler/ir/tensor.js';
 import { interpret } from '../../compiler/interpreter.js';
 import { evalDimExpr, planArena } from '../../runtime/plan.js';
 import { type CompiledWasm, compileWasm } from '../../backends/wasm/index.js';
 import '../../compiler/ops/index.js';
+import { type OpInput, buildOpGraph } from '../helpers.js';
 
 export interface WasmRunOptions {
   /** Run the relaxed-SIMD module (needs an engine with relaxed SIMD; see `relaxedSimdAvailable`). */
@@ -98,7 +98,7 @@ export async function runWasmGraph(graph: Graph, feeds: Readonly<Record<string, 
   return runCompiled(compileWasm(graph, { relaxed: options.relaxedSimd === true }), feeds, options);
 }
 
-export type OpInput = Tensor | null | { constant: Tensor };
+export type { OpInput };
 
 /**
  * One op as a one-node graph (like test/helpers.ts's runOp: Tensors are graph inputs, `{ constant }` constant
@@ -111,18 +111,7 @@ export async function runWasmOp(
   attrs: Attrs = {},
   options: WasmRunOptions & { numOutputs?: number; symbolicInputs?: (TensorType | undefined)[] } = {},
 ): Promise<{ wasm: Tensor[]; ref: Tensor[]; types: TensorType[]; graph: Graph }> {
-  const graph = new Graph('test');
-  const b = new GraphBuilder(graph, { fold: false });
-  const feeds: Record<string, Tensor> = {};
-  const values = inputs.map((t, i) => {
-    if (t === null) return undefined;
-    if (!(t instanceof Tensor)) return b.constant(t.constant, `c${i}`);
-    const type = options.symbolicInputs?.[i] ?? { dtype: t.dtype, shape: [...t.shape] };
-    feeds[`x${i}`] = t;
-    return graph.addInput(`x${i}`, type);
-  });
-  const outs = b.add(op, values, attrs, { name: `test_${op}`, numOutputs: options.numOutputs });
-  graph.outputs = outs;
+  const { graph, feeds, outputs: outs } = buildOpGraph(op, inputs, attrs, options);
   const ref = interpret(graph, feeds);
   const got = await runWasmGraph(graph, feeds, options);
   return { wasm: outs.map((v) => got[v.name]!), ref: outs.map((v) => ref[v.name]!), types: outs.map((v) => v.type), graph };

@@ -4,35 +4,10 @@
 import binaryen from 'binaryen';
 import { describe, expect, it } from 'vitest';
 import { erf } from '../../compiler/ops/elementwise.js';
-import { type VecMath, geluErfF32x4, geluTanhF32x4, scalarOf, vecMath } from '../../backends/wasm/math.js';
-import { Fn } from '../../backends/wasm/simd.js';
+import { type VecMath, geluErfF32x4, geluTanhF32x4, vecMath } from '../../backends/wasm/math.js';
+import { mapWasm as mapWasmIn, mathModule, maxUlp as maxUlpIn, sweep, ulpError } from './ulp.js';
 
-const { i32, f32, none, v128 } = binaryen;
-
-/** A module exporting, per approximation, `name(ptr, n)` mapping n f32 in place (vector loop) and `name_s(x)` (scalar). */
-function build(ops: Record<string, VecMath>, relaxedSimd = false) {
-  const m = new binaryen.Module();
-  m.setFeatures(binaryen.Features.MVP | binaryen.Features.SIMD128 | (relaxedSimd ? binaryen.Features.RelaxedSIMD : 0));
-  m.setMemory(256, 65536, 'memory');
-  for (const [name, op] of Object.entries(ops)) {
-    const f = new Fn(m, { relaxedSimd }, [i32, i32]);
-    const [p, n] = f.params;
-    const i = f.local(i32);
-    const body = f.forRange(i, f.i32(0), () => f.get(n!), 4, [
-      f.store(m.i32.add(f.get(p!), m.i32.shl(f.get(i), m.i32.const(2))), 0, op(f, f.load(m.i32.add(f.get(p!), m.i32.shl(f.get(i), m.i32.const(2)))))),
-    ]);
-    f.finish(name, none, body);
-    m.addFunctionExport(name, name);
-    const g = new Fn(m, { relaxedSimd }, [f32]);
-    g.finish(`${name}_s`, f32, scalarOf(g, op, g.get(g.params[0]!)));
-    m.addFunctionExport(`${name}_s`, `${name}_s`);
-  }
-  if (!m.validate()) throw new Error('invalid module');
-  m.optimize();
-  const bytes = m.emitBinary();
-  m.dispose();
-  return bytes;
-}
+const { v128 } = binaryen;
 
 const ops: Record<string, VecMath> = {
   ...vecMath,
@@ -40,54 +15,9 @@ const ops: Record<string, VecMath> = {
   gelu_tanh: (f, x) => { const l = f.local(v128); return f.m.block(null, [f.set(l, x), geluTanhF32x4(f, l)], v128); },
 };
 
-const CHUNK = 1 << 20;
-const instance = new WebAssembly.Instance(new WebAssembly.Module(build(ops) as Uint8Array<ArrayBuffer>));
-const exp = instance.exports as Record<string, (...a: number[]) => number> & { memory: WebAssembly.Memory };
-
-function mapWasm(name: string, xs: Float32Array): Float32Array {
-  const out = new Float32Array(xs.length);
-  for (let s = 0; s < xs.length; s += CHUNK) {
-    const part = xs.subarray(s, Math.min(xs.length, s + CHUNK));
-    const n = Math.ceil(part.length / 4) * 4;
-    const mem = new Float32Array(exp.memory.buffer, 0, n);
-    mem.fill(0);
-    mem.set(part);
-    exp[name]!(0, n);
-    out.set(mem.subarray(0, part.length), s);
-  }
-  return out;
-}
-
-/** f32 values between lo and hi (same sign), every `step`-th bit pattern, plus both ends. */
-function sweep(lo: number, hi: number, step: number): Float32Array {
-  const b = new Float32Array(1);
-  const u = new Int32Array(b.buffer);
-  const key = (x: number) => { b[0] = x; return u[0]! < 0 ? -(u[0]! & 0x7fffffff) : u[0]!; };
-  const [k0, k1] = [key(lo), key(hi)];
-  const out: number[] = [];
-  for (let k = k0; k <= k1; k += step) { u[0] = k < 0 ? (-k | 0x80000000) : k; out.push(b[0]!); }
-  out.push(hi);
-  return Float32Array.from(out);
-}
-
-/** |a - r| in units of the f32 ulp at r (subnormal ulp 2^-149 at least). */
-function ulpError(a: number, r: number): number {
-  if (Number.isNaN(r)) return Number.isNaN(a) ? 0 : Infinity;
-  if (!Number.isFinite(r) || !Number.isFinite(a)) return a === Math.fround(r) ? 0 : Infinity;
-  const ar = Math.abs(r);
-  const ulp = ar < 2 ** -126 ? 2 ** -149 : 2 ** (Math.floor(Math.log2(ar)) - 23);
-  return Math.abs(a - r) / ulp;
-}
-
-function maxUlp(name: string, ref: (x: number) => number, xs: Float32Array): { ulp: number; at: number } {
-  const ys = mapWasm(name, xs);
-  let worst = { ulp: 0, at: NaN };
-  for (let i = 0; i < xs.length; i++) {
-    const e = ulpError(ys[i]!, ref(xs[i]!));
-    if (e > worst.ulp) worst = { ulp: e, at: xs[i]! };
-  }
-  return worst;
-}
+const exp = mathModule(ops);
+const mapWasm = (name: string, xs: Float32Array): Float32Array => mapWasmIn(exp, name, xs);
+const maxUlp = (name: string, ref: (x: number) => number, xs: Float32Array) => maxUlpIn(exp, name, ref, xs);
 
 const sigmoid = (x: number): number => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x)));
 /** erfc a for a >= 0 in float64: 1 - erf below 1, the continued fraction (modified Lentz) beyond. */

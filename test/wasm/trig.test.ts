@@ -5,86 +5,26 @@
 import binaryen from 'binaryen';
 import { describe, expect, it } from 'vitest';
 import { Tensor } from '../../compiler/ir/tensor.js';
-import { type VecMath, fmodF32x4, scalarOf, trigMath } from '../../backends/wasm/math.js';
+import { fmodF32x4, trigMath } from '../../backends/wasm/math.js';
 import { Fn } from '../../backends/wasm/simd.js';
+import { mapWasm as mapWasmIn, mathModule, maxUlp as maxUlpIn, sweep } from './ulp.js';
 import { randomTensor, relL2 } from '../helpers.js';
 import { runWasmOp } from './harness.js';
 
-const { i32, f32, none } = binaryen;
+const { i32, none } = binaryen;
 
-/** Exports per approximation `name(ptr, n)` (in place, four lanes at a time) and `name_s(x)` (scalar form). */
-function build(ops: Record<string, VecMath>): WebAssembly.Instance {
-  const m = new binaryen.Module();
-  m.setFeatures(binaryen.Features.MVP | binaryen.Features.SIMD128);
-  m.setMemory(256, 65536, 'memory');
-  const addr = (f: Fn, p: number, i: number) => m.i32.add(f.get(f.params[p]!), m.i32.shl(f.get({ index: i, type: i32 }), m.i32.const(2)));
-  for (const [name, op] of Object.entries(ops)) {
-    const f = new Fn(m, { relaxedSimd: false }, [i32, i32]);
-    const i = f.local(i32);
-    f.finish(name, none, f.forRange(i, f.i32(0), () => f.get(f.params[1]!), 4, [f.store(addr(f, 0, i.index), 0, op(f, f.load(addr(f, 0, i.index))))]));
-    m.addFunctionExport(name, name);
-    const g = new Fn(m, { relaxedSimd: false }, [f32]);
-    g.finish(`${name}_s`, f32, scalarOf(g, op, g.get(g.params[0]!)));
-    m.addFunctionExport(`${name}_s`, `${name}_s`);
-  }
-  // fmod(ptr_a, ptr_b, n): a[i] = fmod(a[i], b[i])
+// fmod(ptr_a, ptr_b, n): a[i] = fmod(a[i], b[i])
+function addFmod(m: binaryen.Module): void {
   const f = new Fn(m, { relaxedSimd: false }, [i32, i32, i32]);
   const i = f.local(i32);
   const at = (p: number) => m.i32.add(f.get(f.params[p]!), m.i32.shl(f.get(i), m.i32.const(2)));
   f.finish('fmod', none, f.forRange(i, f.i32(0), () => f.get(f.params[2]!), 4, [f.store(at(0), 0, fmodF32x4(f, f.load(at(0)), f.load(at(1))))]));
   m.addFunctionExport('fmod', 'fmod');
-  if (!m.validate()) throw new Error('invalid module');
-  m.optimize();
-  const bytes = m.emitBinary();
-  m.dispose();
-  return new WebAssembly.Instance(new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>));
 }
 
-const exports = build(trigMath).exports as Record<string, (...a: number[]) => number> & { memory: WebAssembly.Memory };
-const CHUNK = 1 << 20;
-
-function mapWasm(name: string, xs: Float32Array): Float32Array {
-  const out = new Float32Array(xs.length);
-  for (let s = 0; s < xs.length; s += CHUNK) {
-    const part = xs.subarray(s, Math.min(xs.length, s + CHUNK));
-    const mem = new Float32Array(exports.memory.buffer, 0, Math.ceil(part.length / 4) * 4);
-    mem.fill(0);
-    mem.set(part);
-    exports[name]!(0, mem.length);
-    out.set(mem.subarray(0, part.length), s);
-  }
-  return out;
-}
-
-/** f32 values from lo to hi (same sign), every `step`-th bit pattern, plus hi. */
-function sweep(lo: number, hi: number, step: number): Float32Array {
-  const b = new Float32Array(1);
-  const u = new Int32Array(b.buffer);
-  const key = (x: number) => { b[0] = x; return u[0]! < 0 ? -(u[0]! & 0x7fffffff) : u[0]!; };
-  const out: number[] = [];
-  for (let k = key(lo); k <= key(hi); k += step) { u[0] = k < 0 ? (-k | 0x80000000) : k; out.push(b[0]!); }
-  out.push(hi);
-  return Float32Array.from(out);
-}
-
-/** |a - r| in f32 ulps at r (subnormal ulp 2^-149 at least). */
-function ulpError(a: number, r: number): number {
-  if (Number.isNaN(r)) return Number.isNaN(a) ? 0 : Infinity;
-  if (!Number.isFinite(r) || !Number.isFinite(a)) return a === Math.fround(r) ? 0 : Infinity;
-  const ar = Math.abs(r);
-  const ulp = ar < 2 ** -126 ? 2 ** -149 : 2 ** (Math.floor(Math.log2(ar)) - 23);
-  return Math.abs(a - r) / ulp;
-}
-
-function maxUlp(name: string, ref: (x: number) => number, xs: Float32Array): { ulp: number; at: number } {
-  const ys = mapWasm(name, xs);
-  let worst = { ulp: 0, at: NaN };
-  xs.forEach((x, i) => {
-    const e = ulpError(ys[i]!, ref(x));
-    if (e > worst.ulp) worst = { ulp: e, at: x };
-  });
-  return worst;
-}
+const exports = mathModule(trigMath, addFmod);
+const mapWasm = (name: string, xs: Float32Array): Float32Array => mapWasmIn(exports, name, xs);
+const maxUlp = (name: string, ref: (x: number) => number, xs: Float32Array) => maxUlpIn(exports, name, ref, xs);
 
 /** Both signs of [lo, hi]. */
 const symmetric = (lo: number, hi: number): [number, number][] => [[-hi, -lo], [lo, hi]];

@@ -22,6 +22,7 @@ import { type Dim, dimAdd, dimDiv, dimMul, isStaticDim } from '../../../compiler
 import type { Step, TensorRef } from '../../common/schedule.js';
 import { type Expr, type KernelContext, type WasmFeatures, registerKernel } from '../kernel.js';
 import { Fn, type Local } from '../simd.js';
+import { EXP_P, LN2_HI, LN2_LO, MAGIC, MAGIC_BITS } from '../math.js';
 
 const { i32, v128, none } = binaryen;
 
@@ -78,13 +79,6 @@ function scratchLayout(s: Pick<Spec, 'dk' | 'dv' | 'bq' | 'bk'>) {
   return { dkp, dvp, qp, st, op, mm, ll, al, kp };
 }
 
-/** ln 2 in two parts (n·LN2_HI exact for |n| < 2^15), and exp(r) = 1 + r + r² P(r) on [-ln2/2, ln2/2]: math.ts's fit. */
-const LN2_HI = 0.693359375;
-const LN2_LO = Math.fround(Math.LN2 - LN2_HI);
-const EXP_P = [0.5, 0.1666666567325592, 0.04166629537940025, 0.008333496749401093, 0.0013944648671895266, 0.00019790351507253945];
-/** 1.5·2^23: adding it rounds |y| < 2^22 to an integer n held in the low mantissa bits (bits = MAGIC_BITS + n). */
-const MAGIC = 12582912;
-const MAGIC_BITS = 0x4b400000;
 /** Below this, e^x is subnormal (< 2^-126): softmax takes 0 there (absolute error < 1.2e-38 against a sum >= 1). */
 const EXP_MIN = -87.3;
 

@@ -5,13 +5,12 @@
 // i32/i64 (mask and shape arithmetic) run one element at a time.
 
 import binaryen from 'binaryen';
-import { dtypeInfo } from '../../../compiler/ir/dtype.js';
 import type { Step, TensorRef } from '../../common/schedule.js';
 import { type Expr, type KernelContext, registerKernel } from '../kernel.js';
 import { type VecMath, erfF32x4, expF32x4, geluErfF32x4, geluTanhF32x4, logF32x4, sigmoidF32x4, tanhF32x4 } from '../math.js';
 import { acosF32x4, asinF32x4, atanF32x4, cosF32x4, coshF32x4, fmodF32x4, sinF32x4, sinhF32x4, tanF32x4 } from '../math.js';
 import type { Fn, Local } from '../simd.js';
-import { type NdSpace, broadcastStrides, byteStrides, collapse, elementLoop, loadElem, ndCall, ndFunction, storeElem } from './nd.js';
+import { broadcastSpace, elementLoop, loadElem, ndCall, ndFunction, storeElem } from './nd.js';
 
 const { i32, i64, v128 } = binaryen;
 
@@ -227,12 +226,6 @@ const scalarIntOps = new Set(['Add', 'Sub', 'Mul', 'Div', 'Neg', 'Sum', 'Abs', '
 
 // ---------------------------------------------------------------------------------------------------------
 // Code generation
-
-function broadcastSpace(out: TensorRef, operands: readonly TensorRef[]): NdSpace {
-  const e = (t: TensorRef) => dtypeInfo(t.dtype).bytes;
-  const space = { dims: [...out.shape], strides: [byteStrides(out.shape, e(out)), ...operands.map((t) => broadcastStrides(t.shape, out.shape, e(t)))] };
-  return collapse(space, [out, ...operands].map(e));
-}
 
 /**
  * The f32 row body: four lanes at a time while four remain, then one lane at a time through the same vector

@@ -10,18 +10,11 @@ import type { Step, TensorRef } from '../../common/schedule.js';
 import { type Expr, type KernelContext, registerKernel } from '../kernel.js';
 import type { Fn, Local } from '../simd.js';
 import {
-  type NdSpace, broadcastStrides, byteStrides, collapse, copyElem, elementLoop, isUnsigned, loadElem,
+  broadcastSpace, copyElem, elementLoop, isUnsigned, loadElem,
   ndCall, ndFunction, staticKey, storeElem, valueClass,
 } from './nd.js';
 
 const { i32 } = binaryen;
-
-/** The broadcast space of a result over its operands: strides[0] the result's, then each operand's. */
-function broadcastSpace(out: TensorRef, operands: readonly TensorRef[]): NdSpace {
-  const e = (t: TensorRef) => dtypeInfo(t.dtype).bytes;
-  const space = { dims: [...out.shape], strides: [byteStrides(out.shape, e(out)), ...operands.map((t) => broadcastStrides(t.shape, out.shape, e(t)))] };
-  return collapse(space, [out, ...operands].map(e));
-}
 
 /**
  * out[i] = value(loads of the operands' elements at i), over a broadcast space: one function per (name, rank);

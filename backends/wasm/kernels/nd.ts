@@ -69,6 +69,12 @@ export function collapse(space: NdSpace, elemBytes: readonly number[]): NdSpace 
 }
 
 /** The innermost-row body: pointers at the row's start, its length, and each operand's innermost stride. */
+/** The broadcast space of a result over its operands (numpy broadcasting): strides[0] the result's, then each operand's. */
+export function broadcastSpace(out: TensorRef, operands: readonly TensorRef[]): NdSpace {
+  const space = { dims: [...out.shape], strides: [byteStrides(out.shape, elemBytes(out)), ...operands.map((t) => broadcastStrides(t.shape, out.shape, elemBytes(t)))] };
+  return collapse(space, [out, ...operands].map(elemBytes));
+}
+
 export type InnerBody = (f: Fn, ptrs: readonly Local[], count: Local, strides: readonly Local[]) => Expr;
 
 /**

@@ -77,7 +77,7 @@ for (const v of variants) {
   describe.skipIf(v.skip)(`MatMul (${v.name})${v.skip ? ' — skipped: engine lacks relaxed SIMD (run node with --experimental-wasm-relaxed-simd)' : ''}`, () => {
     const r = v.relaxedSimd;
     it('2-D x constant 2-D weight (packed panels) on odd sizes', async () => {
-      for (const [M, K, N] of [[1, 1, 1], [3, 5, 17], [5, 17, 33], [17, 33, 5], [100, 3, 8], [33, 100, 100], [4, 8, 16]]) {
+      for (const [M, K, N] of [[1, 1, 1], [3, 5, 17], [5, 17, 33], [17, 33, 5], [100, 3, 8], [33, 100, 100], [4, 8, 16], [7, 600, 300], [10, 40, 72]]) {
         await check('MatMul', [rand([M!, K!]), { constant: rand([K!, N!]) }], {}, r);
       }
     });

@@ -13,6 +13,8 @@ const { i32, v128, none } = binaryen;
 
 /** Rows of the register tile: 4x8 keeps 8 accumulators + 2 B vectors + 1 splat in V8's 16 xmm registers. */
 export const MR = 4;
+/** Rows of the relaxed-SIMD super tile (3 x 12: 9 accumulators + 3 B vectors + 3 hoisted splats). */
+export const SUPER_MR = 3;
 /** Default K block: a 4-row A block (4 KB) and an 8-column B block (8 KB) stay in L1 together. */
 export const DEFAULT_KC = 256;
 /** N block in panels for wide packed B. */
@@ -76,6 +78,9 @@ export function gemmCoreName(spec: GemmCoreSpec, features: WasmFeatures): string
     `nc${spec.ncPanels ?? 'all'}`, ...(spec.mc ? [`mc${spec.mc}`] : []), epilogueKey(spec.epilogue), features.relaxedSimd ? 'relaxed' : 'simd'].join('_').replace(/[.-]/g, 'p');
 }
 
+/** One B vector of a register tile: its byte offset from the B pointer, its first column, its live lanes. */
+interface TileVec { readonly bOff: number; readonly col: number; readonly lanes: number }
+
 /** A stride or extent: a static number (folded into offsets) or a local read at run time. */
 type Val = number | Local;
 
@@ -118,10 +123,14 @@ export function buildGemmCore(m: binaryen.Module, features: WasmFeatures, spec: 
   const p = f.local(i32);
   const pStart = f.local(i32);
   const pEnd = f.local(i32);
-  const mr = MR;
+  const pEnd3 = f.local(i32);
+  // Relaxed SIMD over packed panels: 3-row x 12-column tiles (two per three panels) keep 9 FMA chains in flight;
+  // V8 hoists a tile's loads, so 4x8 (8 chains) and 3x12 are the shapes that fit its 15 usable xmm registers.
+  const superTiles = packed && features.relaxedSimd;
+  const mr = superTiles ? SUPER_MR : MR;
   const rowPtrs = typeof aRowB === 'number' ? [] : Array.from({ length: mr }, () => f.local(i32));
-  const acc = Array.from({ length: mr * 2 }, () => f.local(v128));
-  const vb = [f.local(v128), f.local(v128)];
+  const acc = Array.from({ length: superTiles ? SUPER_MR * 3 : MR * 2 }, () => f.local(v128));
+  const vb = Array.from({ length: superTiles ? 3 : 2 }, () => f.local(v128));
   const vs = f.local(v128);
   const tmp = f.local(v128);
   const sAcc = f.local(binaryen.f32);
@@ -136,8 +145,8 @@ export function buildGemmCore(m: binaryen.Module, features: WasmFeatures, spec: 
       ? [() => f.add(f.get(base), f.get(cOff)), r * ldcB]
       : [() => f.add(f.add(f.get(base), f.get(cOff)), f.mulN(f.get(ldcB), r)), 0];
 
-  /** alpha * acc + beta * bias for row r, vector v of the tile (before the activation). */
-  const affine = (x: Local, r: number, v: number, lanes: number): Expr => {
+  /** alpha * acc + beta * bias for row r, columns [col, col + lanes) of the tile (before the activation). */
+  const affine = (x: Local, r: number, col: number, lanes: number): Expr => {
     let e = f.get(x);
     if (ep.alpha !== 1) e = f.fmul(e, f.splatConst(ep.alpha));
     if (ep.bias) {
@@ -145,10 +154,10 @@ export function buildGemmCore(m: binaryen.Module, features: WasmFeatures, spec: 
       let b: Expr;
       if (form === 'scalar') b = f.get(biasS!);
       else if (form === 'col') b = f.splatLoad(f.add(f.get(pBias), f.mulN(f.get(i), 4)), r * 4);
-      else if (form === 'row') b = f.loadLanes(() => f.add(f.get(pBias), f.get(jB)), v * 16, lanes);
+      else if (form === 'row') b = f.loadLanes(() => f.add(f.get(pBias), f.get(jB)), col * 4, lanes);
       else {
         const [addr, off] = rowAt(pBias, r);
-        b = f.loadLanes(addr, off + v * 16, lanes);
+        b = f.loadLanes(addr, off + col * 4, lanes);
       }
       if (beta !== 1 && form !== 'scalar') b = f.fmul(b, f.splatConst(beta));
       e = f.fadd(e, b);
@@ -156,9 +165,9 @@ export function buildGemmCore(m: binaryen.Module, features: WasmFeatures, spec: 
     return e;
   };
 
-  /** Stores acc vector `x` as row r, lanes [4v, 4v + lanes) of the tile; the epilogue applies when `last`. */
-  const storeVec = (x: Local, r: number, v: number, lanes: number, last: boolean): Expr[] => {
-    const out: Expr[] = [f.set(tmp, last ? affine(x, r, v, lanes) : f.get(x))];
+  /** Stores acc vector `x` as row r, columns [col, col + lanes) of the tile; the epilogue applies when `last`. */
+  const storeVec = (x: Local, r: number, col: number, lanes: number, last: boolean): Expr[] => {
+    const out: Expr[] = [f.set(tmp, last ? affine(x, r, col, lanes) : f.get(x))];
     if (last && ep.activation) {
       const act = gemmActivations.get(ep.activation);
       if (!act) throw new Error(`GEMM epilogue: unknown activation '${ep.activation}'`);
@@ -166,37 +175,36 @@ export function buildGemmCore(m: binaryen.Module, features: WasmFeatures, spec: 
     }
     if (last && ep.residual) {
       const [addr, off] = rowAt(pRes, r);
-      out.push(f.set(tmp, f.fadd(f.get(tmp), f.loadLanes(addr, off + v * 16, lanes))));
+      out.push(f.set(tmp, f.fadd(f.get(tmp), f.loadLanes(addr, off + col * 4, lanes))));
     }
     const [addr, off] = rowAt(pc, r);
-    out.push(...f.storeLanes(addr, off + v * 16, () => f.get(tmp), lanes));
+    out.push(...f.storeLanes(addr, off + col * 4, () => f.get(tmp), lanes));
     return out;
   };
 
-  /** One rows x lanes tile at (i, jB) over k in [k0, k0 + kn): B at bp, A at ap, C at cOff. */
-  const tile = (rows: number, lanes: number): Expr[] => {
-    const nv = lanes > 4 ? 2 : 1;
-    const accOf = (r: number, v: number): Local => acc[r * 2 + v]!;
+  /** One rows x vecs tile at (i, jB) over k in [k0, k0 + kn): B vectors at bp + v.bOff, A at ap, C at cOff. */
+  const tile = (rows: number, vecs: readonly TileVec[]): Expr[] => {
+    const nv = vecs.length;
+    const accOf = (r: number, v: number): Local => acc[r * nv + v]!;
     const each = (fn: (r: number, v: number) => Expr[]): Expr[] => {
       const out: Expr[] = [];
       for (let r = 0; r < rows; r++) for (let v = 0; v < nv; v++) out.push(...fn(r, v));
       return out;
     };
-    const lanesOf = (v: number): number => Math.min(4, lanes - 4 * v);
     const out: Expr[] = [];
     const zero = each((r, v) => [f.set(accOf(r, v), f.zero())]);
     if (oneKBlock) out.push(...zero);
     else {
       const reload = each((r, v) => {
         const [addr, off] = rowAt(pc, r);
-        return [f.set(accOf(r, v), f.loadLanes(addr, off + v * 16, lanesOf(v)))];
+        return [f.set(accOf(r, v), f.loadLanes(addr, off + vecs[v]!.col * 4, vecs[v]!.lanes))];
       });
       out.push(f.if(m.i32.eqz(f.get(k0)), zero, reload));
     }
     out.push(f.set(aPtr, f.get(ap)), f.set(bPtr, f.get(bp)), f.set(kLeft, f.get(kn)));
     for (let r = 0; r < rows && rowPtrs.length; r++) out.push(f.set(rowPtrs[r]!, f.add(f.get(ap), f.mulN(f.get(aRowB as Local), r))));
     const step: Expr[] = [];
-    for (let v = 0; v < nv; v++) step.push(f.set(vb[v]!, f.load(f.get(bPtr), v * 16)));
+    for (let v = 0; v < nv; v++) step.push(f.set(vb[v]!, f.load(f.get(bPtr), vecs[v]!.bOff)));
     for (let r = 0; r < rows; r++) {
       step.push(f.set(vs, rowPtrs.length ? f.splatLoad(f.get(rowPtrs[r]!)) : f.splatLoad(f.get(aPtr), r * (aRowB as number))));
       for (let v = 0; v < nv; v++) step.push(f.set(accOf(r, v), f.madd(f.get(vs), f.get(vb[v]!), f.get(accOf(r, v)))));
@@ -206,11 +214,14 @@ export function buildGemmCore(m: binaryen.Module, features: WasmFeatures, spec: 
     step.push(f.inc(bPtr, val(bKB)));
     const loop = f.countDown(kLeft, step);
     out.push(kStatic ? loop : f.if(m.i32.gt_s(f.get(kLeft), f.i32(0)), [loop]));
-    const stores = (last: boolean): Expr[] => each((r, v) => storeVec(accOf(r, v), r, v, lanesOf(v), last));
+    const stores = (last: boolean): Expr[] => each((r, v) => storeVec(accOf(r, v), r, vecs[v]!.col, vecs[v]!.lanes, last));
     if (oneKBlock) out.push(...stores(true));
     else out.push(f.if(m.i32.ge_s(f.add(f.get(k0), f.get(kn)), val(K)), stores(true), stores(false)));
     return out;
   };
+  /** The vectors of one panel's tile: columns [0, lanes) of the panel at bp. */
+  const panelVecs = (lanes: number): TileVec[] =>
+    lanes > 4 ? [{ bOff: 0, col: 0, lanes: 4 }, { bOff: 16, col: 4, lanes: lanes - 4 }] : [{ bOff: 0, col: 0, lanes }];
 
   // Panels: full NR-column panels, then (packed) one zero-padded edge panel with masked stores.
   const nFull: Val = typeof N === 'number' ? Math.floor(N / NR) : runtime(m.i32.shr_u(f.get(pN), f.i32(3)));
@@ -225,10 +236,20 @@ export function buildGemmCore(m: binaryen.Module, features: WasmFeatures, spec: 
     f.set(bp, f.add(f.add(f.get(pb), f.mulN(f.get(pStart), panelB)), f.mul(f.get(k0), val(bKB)))),
     f.set(cOff, f.add(f.mul(f.get(i), val(ldcB)), f.mulN(f.get(pStart), NR * 4))),
     f.set(jB, f.mulN(f.get(pStart), NR * 4)),
-    f.forRange(p, f.get(pStart), () => f.get(pEnd), 1, [
-      ...tile(rows, NR), f.incN(bp, panelB), f.incN(cOff, NR * 4), f.incN(jB, NR * 4),
+    f.set(p, f.get(pStart)),
+    ...(superTiles ? [
+      // Three panels at a time as two 3x12 tiles: columns 0-11 and 12-23 of panels p, p+1, p+2.
+      f.set(pEnd3, m.i32.sub(f.get(pEnd), f.i32(2))),
+      f.forRange(p, f.get(p), () => f.get(pEnd3), 3, [
+        ...tile(rows, [{ bOff: 0, col: 0, lanes: 4 }, { bOff: 16, col: 4, lanes: 4 }, { bOff: panelB, col: 8, lanes: 4 }]),
+        ...tile(rows, [{ bOff: panelB + 16, col: 12, lanes: 4 }, { bOff: 2 * panelB, col: 16, lanes: 4 }, { bOff: 2 * panelB + 16, col: 20, lanes: 4 }]),
+        f.incN(bp, 3 * panelB), f.incN(cOff, 3 * NR * 4), f.incN(jB, 3 * NR * 4),
+      ]),
+    ] : []),
+    f.forRange(p, f.get(p), () => f.get(pEnd), 1, [
+      ...tile(rows, panelVecs(NR)), f.incN(bp, panelB), f.incN(cOff, NR * 4), f.incN(jB, NR * 4),
     ]),
-    ...(edge === 0 ? [] : ncPanels === undefined ? tile(rows, edge) : [f.if(m.i32.gt_s(f.addN(f.get(pStart), ncPanels), val(nFull)), tile(rows, edge))]),
+    ...(edge === 0 ? [] : ncPanels === undefined ? tile(rows, panelVecs(edge)) : [f.if(m.i32.gt_s(f.addN(f.get(pStart), ncPanels), val(nFull)), tile(rows, panelVecs(edge)))]),
   ];
 
   // Rows [mStart, mEnd): all of M, or one M block.

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import type { Command } from 'commander';
 import { importOnnxBytes, readModelFile } from '../compiler/onnx/import.js';
 import { compileWasm } from '../backends/wasm/index.js';
-import { WEBGPU_DIR, compileWebGpu, webGpuFiles } from '../backends/webgpu/index.js';
+import { WEBGPU_DIR, WEIGHTS_FILE, compileWebGpu, webGpuFiles } from '../backends/webgpu/index.js';
 import { optimize } from '../passes/pipeline.js';
 import { fusionCounts } from '../passes/fusion-report.js';
 import { type BundleContents, BundleWriteError, buildManifest, stableJson, writeBundle } from '../backends/bundle.js';
@@ -78,9 +78,15 @@ export async function compileModel(modelPath: string, options: CompileOptions = 
     files['weights.bin'] = wasm.weights;
     if (wasm.relaxed) files['model.relaxed.wasm'] = wasm.relaxed.binary;
   }
-  // Lowering leaves the graph as it was, so both targets compile from the same optimized graph.
-  const gpu = wantWebGpu ? compileWebGpu(graph) : undefined;
-  if (gpu) Object.assign(files, webGpuFiles(gpu, stableJson));
+  // `--target all`: the WebGPU plan runs the wasm target's schedule, so both read the one weights.bin (entries
+  // packed for wasm kernels are read packed or restored at load: backends/webgpu/plan.ts).
+  const gpu = wantWebGpu ? compileWebGpu(graph, wasm ? { shared: { schedule: wasm.schedule, weights: wasm.weights } } : {}) : undefined;
+  if (gpu) {
+    for (const [p, data] of Object.entries(webGpuFiles(gpu, stableJson))) {
+      if (files[p] && files[p] !== data) throw new Error(`internal error: the wasm and webgpu targets both write ${p}, with different contents`);
+      files[p] = data;
+    }
+  }
   const schedule = (wasm?.schedule ?? gpu?.schedule)!;
   // Symbol ranges that fit at their maxima (declared ones checked, others derived): a diagnostic if none. The
   // wasm target's limit is wasm32's 4 GiB; the WebGPU plan addresses its arena with u32 params, the same bound.
@@ -160,7 +166,7 @@ function summarize(model: string, dir: string, c: CompiledBundle, verbose: boole
   const width = Math.max(22, ...m.files.map((f) => f.path.length));
   for (const f of m.files) lines.push(`  ${f.path.padEnd(width)} ${formatSize(f.bytes).padStart(10)}`);
   lines.push(`  ${'manifest.json'.padEnd(width)} ${formatSize(fs.statSync(path.join(dir, 'manifest.json')).size).padStart(10)}`);
-  const weights = c.contents.files['weights.bin'] ?? c.contents.files[`${WEBGPU_DIR}/weights.bin`];
+  const weights = c.contents.files[WEIGHTS_FILE];
   lines.push(`targets: ${m.targets.join(', ')}; weights: ${formatSize(weights?.byteLength ?? 0)}, kernels (steps): ${c.kernelCount}`);
   lines.push(`inputs:  ${m.inputs.map((t) => `${t.name} ${t.dtype}[${t.shape.join(', ')}]`).join(', ')}`);
   lines.push(`outputs: ${m.outputs.map((t) => `${t.name} ${t.dtype}[${t.shape.join(', ')}]`).join(', ')}`);

@@ -8,16 +8,20 @@ export function navigatorGpu(): GPU | undefined {
   return nav?.gpu;
 }
 
-/** A device from navigator.gpu, or undefined when there is no adapter. */
+/** The limits a plan is checked against (webgpu-plan.ts), requested at the adapter's maxima rather than the defaults. */
+const REQUESTED_LIMITS = [
+  'maxStorageBufferBindingSize', 'maxBufferSize', 'maxComputeWorkgroupStorageSize', 'maxComputeInvocationsPerWorkgroup',
+  'maxComputeWorkgroupSizeX', 'maxComputeWorkgroupsPerDimension', 'maxStorageBuffersPerShaderStage',
+] as const;
+
+/** A device from navigator.gpu (or the given GPU), or undefined when there is no adapter. */
 export async function requestDevice(gpu: GPU | undefined = navigatorGpu()): Promise<GPUDevice | undefined> {
   const adapter = await gpu?.requestAdapter();
   if (!adapter) return undefined;
-  return adapter.requestDevice({
-    requiredLimits: {
-      maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize,
-      maxBufferSize: adapter.limits.maxBufferSize,
-      maxComputeWorkgroupStorageSize: adapter.limits.maxComputeWorkgroupStorageSize,
-      maxComputeInvocationsPerWorkgroup: adapter.limits.maxComputeInvocationsPerWorkgroup,
-    },
-  });
+  const requiredLimits: Record<string, number> = {};
+  for (const k of REQUESTED_LIMITS) {
+    const v = adapter.limits[k];
+    if (typeof v === 'number') requiredLimits[k] = v;
+  }
+  return adapter.requestDevice({ requiredLimits });
 }

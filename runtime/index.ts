@@ -5,7 +5,9 @@
 //   const outputs = await model.run({ input_ids: { data: new BigInt64Array(128), dims: [1, 128] } });
 //
 // backend 'webgpu' runs the bundle's webgpu/ part on `options.device` (Node has no navigator.gpu: inject one) or a
-// device from navigator.gpu; 'auto' picks webgpu when the bundle has it and an adapter exists, else wasm.
+// device from navigator.gpu; 'auto' picks webgpu when the bundle has it and an adapter exists, else wasm (also
+// when the device's limits are too small, found before the weights are read). Either backend reads the one
+// weights.bin of a `--target all` bundle.
 
 import { BundleError, IntegrityError, UnsupportedError, XfcError } from './errors.js';
 import { type FileEntry, type Manifest, type TensorSpec, manifestChecksum, parseManifest } from './manifest.js';
@@ -13,7 +15,7 @@ import { checkDigest, checkSize, createHasher, verifyFile } from './sha256.js';
 import { type BundleLocation, type BundleSource, openSource } from './source.js';
 import { type Feed, type Output, WasmExecutor, hasRelaxedSimd, hasSimd128 } from './wasm.js';
 import { requestDevice } from './device.js';
-import type { WebGpuExecutor, WebGpuPlan } from './webgpu.js';
+import type { WebGpuExecutor } from './webgpu.js';
 
 export { BundleError, InputError, IntegrityError, UnsupportedError, XfcError } from './errors.js';
 export type { DimExpr, Manifest, SymbolRange, TensorSpec } from './manifest.js';
@@ -22,7 +24,7 @@ export type { RuntimeDType, RuntimeTypedArray } from './dtypes.js';
 export type { BundleFiles, BundleLocation } from './source.js';
 export type { Feed, Output } from './wasm.js';
 export { hasRelaxedSimd, hasSimd128 } from './wasm.js';
-export type { WebGpuPlan } from './webgpu.js';
+export type { PlanLimits, WebGpuPlan } from './webgpu-plan.js';
 export { navigatorGpu, requestDevice } from './device.js';
 
 export interface LoadOptions {
@@ -109,6 +111,13 @@ async function streamVerified(src: BundleSource, manifest: Manifest, path: strin
   checkDigest(entry, hasher.hex(), where);
 }
 
+/** A large file read whole through streamVerified. */
+async function readStreamed(src: BundleSource, manifest: Manifest, path: string): Promise<Uint8Array> {
+  let data = new Uint8Array(0);
+  await streamVerified(src, manifest, path, (n) => (data = new Uint8Array(n)));
+  return data;
+}
+
 async function loadWasm(src: BundleSource, manifest: Manifest, relaxedOption: 'auto' | boolean): Promise<Model> {
   const wasm = manifest.wasm;
   if (!wasm || !manifest.targets.includes('wasm')) {
@@ -152,23 +161,17 @@ async function loadWebGpu(src: BundleSource, manifest: Manifest, device: GPUDevi
 
 async function createWebGpuModel(src: BundleSource, manifest: Manifest, device: GPUDevice, owned: boolean): Promise<Model> {
   // The executor is loaded only here, so that a bundler can put it in a chunk that wasm users never fetch.
-  const { WebGpuExecutor } = await import('./webgpu.js');
+  const { WebGpuExecutor, checkDeviceLimits, parsePlan, weightsPath } = await import('./webgpu.js');
   const planPath = manifest.webgpu!.plan;
   const dir = planPath.includes('/') ? planPath.slice(0, planPath.lastIndexOf('/') + 1) : '';
-  let plan: WebGpuPlan;
-  const planBytes = await readVerified(src, manifest, planPath);
-  try {
-    plan = JSON.parse(new TextDecoder().decode(planBytes)) as WebGpuPlan;
-  } catch (e) {
-    throw new BundleError(`${src.describe(planPath)} is not valid JSON (${(e as Error).message})`);
-  }
-  if (typeof plan !== 'object' || plan === null || !Array.isArray(plan.shaders) || typeof plan.weights?.file !== 'string') {
-    throw new BundleError(`${src.describe(planPath)} is not an xfc WebGPU plan`);
-  }
+  const plan = parsePlan(await readVerified(src, manifest, planPath), src.describe(planPath));
   const decoder = new TextDecoder();
   const shaders = await Promise.all(plan.shaders.map(async (s) => decoder.decode(await readVerified(src, manifest, dir + s.file))));
-  let weights = new Uint8Array(0);
-  await streamVerified(src, manifest, dir + plan.weights.file, (n) => (weights = new Uint8Array(n)));
+  // Limits before the weights: a device too small costs no download, and 'auto' falls back to wasm from here.
+  checkDeviceLimits(plan, device);
+  // The weights file: in a --target all bundle, the same weights.bin the wasm target streams into its memory. Held
+  // only until uploaded (no closure below keeps it).
+  const weights = await readStreamed(src, manifest, weightsPath(plan, planPath));
   let executor: WebGpuExecutor | undefined = await WebGpuExecutor.create(device, manifest, plan, shaders, weights);
   return {
     inputs: manifest.inputs,

@@ -1,9 +1,10 @@
 // Checks a folder of exported models (the fixtures layout: models/*.onnx, data/<model>/<case>/*.npy) through
 // the importer and the interpreter against the PyTorch outputs stored beside them, and prints a table.
 //
-// Usage: node --experimental-wasm-relaxed-simd --import tsx scripts/check-models.ts DIR [--wasm]
+// Usage: node --experimental-wasm-relaxed-simd --import tsx scripts/check-models.ts DIR [--wasm] [--webgpu]
 //   (DIR e.g. written by `scripts/export_fixtures.py --variant big --out DIR`); --wasm also compiles each model
-//   with the default pipeline and runs it through xfc/runtime's wasm backend.
+//   with the default pipeline and runs it through xfc/runtime's wasm backend; --webgpu through its webgpu backend
+//   (Dawn from the 'webgpu' package, on SwiftShader here: see test/webgpu/gpu.ts), rel. L2 <= 1e-4.
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -20,6 +21,13 @@ import { relL2 } from '../test/helpers.js';
 
 const dir = process.argv[2];
 const withWasm = process.argv.includes('--wasm');
+const withGpu = process.argv.includes('--webgpu');
+/** The shared Dawn device (test/webgpu/gpu.ts opens it at import), only when --webgpu asks for it. */
+const gpuDevice = withGpu ? await (async () => {
+  const { gpuState } = await import('../test/webgpu/gpu.js');
+  if (!gpuState.device) throw new Error(`--webgpu: ${gpuState.reason}`);
+  return gpuState.device;
+})() : undefined;
 if (!dir) {
   console.error('usage: check-models.ts DIR');
   process.exit(2);
@@ -28,8 +36,8 @@ if (!dir) {
 
 let worstOverall = 0;
 let failures = 0;
-console.log(`| model | cases | nodes | symbols besides batch/seq | worst rel. L2 vs PyTorch |${withWasm ? ' wasm: fusions | wasm: worst rel. L2 |' : ''}`);
-console.log(`|---|---:|---:|---|---:|${withWasm ? '---|---:|' : ''}`);
+console.log(`| model | cases | nodes | symbols besides batch/seq | worst rel. L2 vs PyTorch |${withWasm ? ' wasm: fusions | wasm: worst rel. L2 |' : ''}${withGpu ? ' webgpu: worst rel. L2 |' : ''}`);
+console.log(`|---|---:|---:|---|---:|${withWasm ? '---|---:|' : ''}${withGpu ? '---:|' : ''}`);
 for (const file of fs.readdirSync(path.join(dir, 'models')).filter((f) => f.endsWith('.onnx')).sort()) {
   const model = /^(.*)-opset\d+\.onnx$/.exec(file)![1]!;
   let graph;
@@ -52,7 +60,13 @@ for (const file of fs.readdirSync(path.join(dir, 'models')).filter((f) => f.ends
     fusions = Object.entries(compiled.report!.fusions).map(([k, n]) => `${k} ${n}`).join(', ');
     runner = await loadModel(bundleFiles(compiled.contents), { backend: 'wasm' });
   }
+  let gpuRunner: Model | undefined;
+  if (gpuDevice) {
+    const compiled = await compileModel(path.join(dir, 'models', file), { target: 'webgpu' });
+    gpuRunner = await loadModel(bundleFiles(compiled.contents), { backend: 'webgpu', device: gpuDevice });
+  }
   let worstWasm = 0;
+  let worstGpu = 0;
   for (const c of cases) {
     const tensors: Record<string, Tensor> = {};
     for (const f of fs.readdirSync(path.join(caseRoot, c))) tensors[f.slice(0, -4)] = parseNpy(fs.readFileSync(path.join(caseRoot, c, f)));
@@ -63,12 +77,18 @@ for (const file of fs.readdirSync(path.join(dir, 'models')).filter((f) => f.ends
       const result = await runner.run(Object.fromEntries(Object.entries(feeds).map(([n, t]) => [n, { data: t.data as RuntimeTypedArray, dims: [...t.shape] }])));
       for (const v of graph.outputs) worstWasm = Math.max(worstWasm, relL2(result[v.name]!.data as Float32Array, tensors[v.name]!.toFloat64()));
     }
+    if (gpuRunner) {
+      const result = await gpuRunner.run(Object.fromEntries(Object.entries(feeds).map(([n, t]) => [n, { data: t.data as RuntimeTypedArray, dims: [...t.shape] }])));
+      for (const v of graph.outputs) worstGpu = Math.max(worstGpu, relL2(result[v.name]!.data as Float32Array, tensors[v.name]!.toFloat64()));
+    }
   }
   runner?.dispose();
+  gpuRunner?.dispose();
   worstOverall = Math.max(worstOverall, worst, worstWasm);
-  if (worst > 1e-5 || worstWasm > 1e-5 || extra.size > 0) failures++;
+  if (worst > 1e-5 || worstWasm > 1e-5 || worstGpu > 1e-4 || extra.size > 0) failures++;
   const wasmCols = withWasm ? ` ${fusions} | ${worstWasm.toExponential(2)} |` : '';
-  console.log(`| ${file} | ${cases.length} | ${graph.nodes.length} | ${[...extra].join(', ') || 'none'} | ${worst.toExponential(2)} |${wasmCols}`);
+  const gpuCols = withGpu ? ` ${worstGpu.toExponential(2)} |` : '';
+  console.log(`| ${file} | ${cases.length} | ${graph.nodes.length} | ${[...extra].join(', ') || 'none'} | ${worst.toExponential(2)} |${wasmCols}${gpuCols}`);
 }
 console.log(`\nworst relative L2 error: ${worstOverall.toExponential(2)}; ${failures} model(s) with problems`);
 process.exitCode = failures > 0 ? 1 : 0;

@@ -1,35 +1,44 @@
-// The WebGPU backend's entry point: IR graph -> schedule -> WGSL shaders + dispatch plan + weights image.
+// The WebGPU backend's entry point: IR graph (or the wasm target's schedule) -> WGSL shaders + dispatch plan + weights image.
 
 import type { Graph } from '../../compiler/ir/graph.js';
 import { lowerGraph } from '../common/lower.js';
 import type { Schedule } from '../common/schedule.js';
 import { weightsImage } from '../wasm/index.js';
-import type { WebGpuPlan } from '../../runtime/webgpu.js';
-import { WEBGPU_DIR, buildPlan } from './plan.js';
+import type { WebGpuPlan } from '../../runtime/webgpu-plan.js';
+import { type PlanOptions, WEBGPU_DIR, WEIGHTS_FILE, buildPlan } from './plan.js';
 import './kernels/index.js';
 
-export { WEBGPU_DIR } from './plan.js';
+export { WEBGPU_DIR, WEIGHTS_FILE } from './plan.js';
 
 export interface CompiledWebGpu {
   readonly schedule: Schedule;
   readonly plan: WebGpuPlan;
   /** Shader sources by file name (relative to webgpu/). */
   readonly shaders: Record<string, string>;
-  /** The weights image the plan's chunks cut (webgpu/weights.bin: unpacked, unlike the wasm one). */
+  /** The weights image the plan's chunks cut (the bundle's weights.bin). */
   readonly weights: Uint8Array;
 }
 
-export function compileWebGpu(graph: Graph, options: { maxChunkBytes?: number } = {}): CompiledWebGpu {
-  // Missing kernels are reported per step by buildPlan (shape arithmetic that lowering drops needs none).
-  const schedule = lowerGraph(graph);
-  const { plan, shaders } = buildPlan(schedule, options);
-  return { schedule, plan, shaders, weights: weightsImage(schedule) };
+export interface CompileWebGpuOptions extends PlanOptions {
+  /**
+   * The wasm target's schedule and weights image (`--target all`): the plan runs the same steps over the same
+   * weights.bin, restoring at load the entries packed for wasm kernels that no WebGPU kernel reads packed.
+   * Without it the graph is lowered for WebGPU alone (no packing).
+   */
+  readonly shared?: { readonly schedule: Schedule; readonly weights: Uint8Array };
 }
 
-/** The bundle files of a compiled WebGPU target: webgpu/plan.json, webgpu/*.wgsl, webgpu/weights.bin. */
+export function compileWebGpu(graph: Graph, options: CompileWebGpuOptions = {}): CompiledWebGpu {
+  // Missing kernels are reported per step by buildPlan (shape arithmetic that lowering drops needs none).
+  const schedule = options.shared?.schedule ?? lowerGraph(graph);
+  const { plan, shaders } = buildPlan(schedule, options);
+  return { schedule, plan, shaders, weights: options.shared?.weights ?? weightsImage(schedule) };
+}
+
+/** The bundle files of a compiled WebGPU target: webgpu/plan.json, webgpu/*.wgsl, weights.bin. */
 export function webGpuFiles(c: CompiledWebGpu, json: (v: unknown) => string): Record<string, Uint8Array> {
   const enc = new TextEncoder();
-  const files: Record<string, Uint8Array> = { [`${WEBGPU_DIR}/plan.json`]: enc.encode(json(c.plan)), [`${WEBGPU_DIR}/weights.bin`]: c.weights };
+  const files: Record<string, Uint8Array> = { [`${WEBGPU_DIR}/plan.json`]: enc.encode(json(c.plan)), [WEIGHTS_FILE]: c.weights };
   for (const [name, src] of Object.entries(c.shaders)) files[`${WEBGPU_DIR}/${name}`] = enc.encode(src);
   return files;
 }

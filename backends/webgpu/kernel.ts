@@ -23,6 +23,13 @@ export interface WebGpuKernel {
   readonly op: string;
   /** Why this step cannot run on WebGPU (dtype, attribute ...), or undefined. Checked before any shader is built. */
   check?(step: Step): string | undefined;
+  /**
+   * The kernel-specific weight layouts (WeightEntry.layout, e.g. the wasm backend's PANEL_LAYOUT in a shared
+   * `--target all` schedule) this kernel addresses itself for operand `index` of `step`. A packed operand whose
+   * layout is not listed reaches check() and build() in its logical layout (the runtime restores it at load),
+   * and a kernel that reads a packed weight it did not list fails with an error naming it (plan.ts).
+   */
+  weightLayouts?(step: Step, index: number): readonly string[];
   build(ctx: KernelContext, step: Step): KernelDispatch[];
 }
 

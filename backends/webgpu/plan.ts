@@ -1,17 +1,33 @@
 // The dispatch plan: a Schedule's steps become shaders (deduplicated by source hash) and dispatches.
 //
-// Weights: the schedule's weights image is cut into chunks at entry boundaries, each at most `maxChunkBytes`
-// (128 MiB by default: phones' maxStorageBufferBindingSize), each bound as its own storage buffer. Arena
-// buffers keep the schedule's sizes (dim formulas) and lifetimes; the runtime places them per call.
+// Weights: the schedule's weights image (the bundle's one weights.bin) is cut into chunks at entry boundaries,
+// each at most `maxChunkBytes` (128 MiB by default: phones' maxStorageBufferBindingSize), each bound as its own
+// storage buffer. With `--target all` the schedule is the wasm backend's, so some entries hold constants packed
+// into the wasm GEMM's panel layout (WeightEntry.layout). A kernel that declares the layout (WebGpuKernel.
+// weightLayouts) reads the packed bytes itself; for every other packed entry the plan lists a restore (the
+// runtime rewrites it into its logical layout as it uploads the chunk: webgpu-plan.ts) and the kernels see a
+// plain TensorRef. The restore is checked here against the constant it came from, and a kernel that addresses
+// a packed weight it did not declare is an error, so no kernel reads a layout it does not expect.
+// Arena buffers keep the schedule's sizes (dim formulas) and lifetimes; the runtime places them per call.
+// A buffer no dispatch reads or writes (the wasm kernels' step scratch in a shared schedule) gets 0 bytes.
 
 import { CompileError, Diagnostic } from '../../compiler/diagnostics.js';
-import type { Schedule, TensorRef } from '../common/schedule.js';
-import type { PlanDispatch, WebGpuPlan } from '../../runtime/webgpu.js';
+import { materialize, type Value } from '../../compiler/ir/graph.js';
+import type { Tensor } from '../../compiler/ir/tensor.js';
+import { VIEW_OPS } from '../common/lower.js';
+import type { Schedule, Step, TensorRef } from '../common/schedule.js';
+import { PARAM_SLOT, PLAN_VERSION, type PlanDispatch, type WebGpuPlan, type WeightRestore, packedBytes, panelWidth, unpackPanels } from '../../runtime/webgpu-plan.js';
 import { getKernel, kernelContext } from './kernel.js';
 import type { WeightPlacement } from './wgsl.js';
 
 export const DEFAULT_MAX_CHUNK_BYTES = 128 * 1024 * 1024;
 export const WEBGPU_DIR = 'webgpu';
+/** The bundle's weights file, shared with the wasm target (backends/wasm WASM_FILES.weights). */
+export const WEIGHTS_FILE = 'weights.bin';
+
+export interface PlanOptions {
+  readonly maxChunkBytes?: number;
+}
 
 export interface PlanOutput {
   readonly plan: WebGpuPlan;
@@ -19,8 +35,8 @@ export interface PlanOutput {
   readonly shaders: Record<string, string>;
 }
 
-/** Splits the weights image into chunks at entry boundaries. */
-export function chunkWeights(schedule: Schedule, maxChunkBytes: number): { chunks: { offset: number; bytes: number }[]; placement: WeightPlacement } {
+/** Splits the weights image into chunks at entry boundaries; `locate` gives an entry's chunk and offset in it. */
+export function chunkWeights(schedule: Schedule, maxChunkBytes: number): { chunks: { offset: number; bytes: number }[]; locate: WeightPlacement['locate'] } {
   const chunks: { offset: number; bytes: number }[] = [];
   const chunkOf = new Map<number, number>();
   for (const w of schedule.weights) {
@@ -35,33 +51,114 @@ export function chunkWeights(schedule: Schedule, maxChunkBytes: number): { chunk
     chunkOf.set(w.id, chunks.length - 1);
   }
   for (const c of chunks) c.bytes = Math.ceil(c.bytes / 4) * 4;
-  const placement: WeightPlacement = {
-    locate(weight) {
-      const chunk = chunkOf.get(weight)!;
-      return { chunk, byteOffset: schedule.weights[weight]!.byteOffset - chunks[chunk]!.offset };
-    },
+  const locate = (weight: number): { chunk: number; byteOffset: number } => {
+    const chunk = chunkOf.get(weight)!;
+    return { chunk, byteOffset: schedule.weights[weight]!.byteOffset - chunks[chunk]!.offset };
   };
-  return { chunks, placement };
+  return { chunks, locate };
 }
 
-function arenaSlot(what: string, ref: TensorRef): { buffer: number; offset: number | string } {
-  if (ref.loc.kind !== 'arena') throw new Error(`${what} is not in the arena`);
-  return { buffer: ref.loc.buffer, offset: ref.loc.byteOffset };
+/** How the WebGPU kernels see the weights: steps with restored operands made plain, and the restores. */
+interface WeightView {
+  readonly steps: readonly Step[];
+  readonly restore: WeightRestore[];
+  /** The packed entries the runtime restores. */
+  readonly restored: ReadonlySet<number>;
+  /** Per step: the packed weight entries its kernel declared it reads as packed. */
+  readonly declared: readonly ReadonlySet<number>[];
+  readonly problems: Diagnostic[];
+}
+
+function weightView(schedule: Schedule): WeightView {
+  const packedRef = (r: TensorRef | undefined): r is TensorRef & { loc: { kind: 'weight'; layout: string } } =>
+    r?.loc.kind === 'weight' && r.loc.layout !== undefined;
+  // An entry is restored when any of its readers does not declare its layout (then every reader sees it plain).
+  const restored = new Map<number, { step: Step; index: number }>();
+  for (const step of schedule.steps) {
+    step.inputs.forEach((r, i) => {
+      if (!packedRef(r) || restored.has(r.loc.weight)) return;
+      if (!(getKernel(step.op)!.weightLayouts?.(step, i) ?? []).includes(r.loc.layout)) restored.set(r.loc.weight, { step, index: i });
+    });
+  }
+  const problems: Diagnostic[] = [];
+  const restore: WeightRestore[] = [];
+  for (const [id, { step, index }] of restored) {
+    const r = restoreOf(schedule, id, step, index);
+    if (typeof r === 'string') problems.push(new Diagnostic('kernelUnsupported', { op: step.op, node: step.node.name, backend: 'webgpu', detail: r }));
+    else restore.push(r);
+  }
+  restore.sort((a, b) => a.offset - b.offset);
+  const declared: Set<number>[] = [];
+  const steps = schedule.steps.map((step) => {
+    const mine = new Set<number>();
+    declared.push(mine);
+    if (!step.inputs.some(packedRef)) return step;
+    const inputs = step.inputs.map((r) => {
+      if (!packedRef(r)) return r;
+      if (!restored.has(r.loc.weight)) {
+        mine.add(r.loc.weight);
+        return r;
+      }
+      return { dtype: r.dtype, shape: r.shape, loc: { kind: 'weight', weight: r.loc.weight, byteOffset: r.loc.byteOffset } } satisfies TensorRef;
+    });
+    return { ...step, inputs };
+  });
+  return { steps, restore, restored: new Set(restored.keys()), declared, problems };
+}
+
+/** The constant behind a step operand (through views), in its logical layout. */
+function logicalConstant(v: Value | undefined): Tensor | undefined {
+  while (v && !v.constant && v.producer && VIEW_OPS.has(v.producer.op) && v.producer.outputs[0] === v) v = v.producer.inputs[0];
+  return v?.constant ? materialize(v.constant) : undefined;
+}
+
+/**
+ * The restore of packed entry `id` (read by operand `index` of `step`), found by trying each way to see the
+ * operand as a K x N matrix and keeping the one whose unpacking gives back the constant's exact bytes; or why none.
+ */
+function restoreOf(schedule: Schedule, id: number, step: Step, index: number): WeightRestore | string {
+  const entry = schedule.weights[id]!;
+  const ref = step.inputs[index]!;
+  const layout = entry.layout!;
+  const what = `operand ${index} (weight '${entry.label}') is stored in layout '${layout}'`;
+  if (panelWidth(layout) === undefined) return `${what}, which this kernel does not read and the runtime cannot restore`;
+  const logical = logicalConstant(step.node.inputs[index]);
+  const shape = ref.shape;
+  if (!logical || entry.data.dtype !== 'f32' || !shape.every((d): d is number => typeof d === 'number')) {
+    return `${what}, which this kernel does not read, and its logical f32 contents are unknown`;
+  }
+  const want = new Uint32Array(logical.bytes().slice().buffer);
+  const packed = new Float32Array(entry.data.bytes().slice().buffer);
+  const bytes = packed.byteLength;
+  for (let s = 1; s < Math.max(shape.length, 2); s++) {
+    const rows = shape.slice(0, s).reduce((a, b) => a * b, 1);
+    const cols = shape.slice(s).reduce((a, b) => a * b, 1);
+    for (const [k, n, transposed] of [[rows, cols, false], [cols, rows, true]] as const) {
+      const r = { offset: entry.byteOffset, bytes, layout, k, n, transposed };
+      if (packedBytes(r) !== bytes || k * n !== want.length) continue;
+      const got = new Uint32Array(unpackPanels(packed, r).buffer);
+      if (got.every((x, i) => x === want[i])) return r;
+    }
+  }
+  return `${what}, which this kernel does not read, and no K x N view of its shape [${shape.join(', ')}] unpacks to its contents`;
 }
 
 /** Builds the plan; throws a CompileError listing every step no kernel can run. */
-export function buildPlan(schedule: Schedule, options: { maxChunkBytes?: number } = {}): PlanOutput {
+export function buildPlan(schedule: Schedule, options: PlanOptions = {}): PlanOutput {
   const problems: Diagnostic[] = [];
   for (const step of schedule.steps) {
-    const k = getKernel(step.op);
-    const why = k ? k.check?.(step) : undefined;
-    if (!k) problems.push(new Diagnostic('missingKernel', { op: step.op, node: step.node.name, backend: 'webgpu' }));
-    else if (why) problems.push(new Diagnostic('kernelUnsupported', { op: step.op, node: step.node.name, backend: 'webgpu', detail: why }));
+    if (!getKernel(step.op)) problems.push(new Diagnostic('missingKernel', { op: step.op, node: step.node.name, backend: 'webgpu' }));
+  }
+  if (problems.length > 0) throw new CompileError(problems);
+  const view = weightView(schedule);
+  problems.push(...view.problems);
+  for (const step of view.steps) {
+    const why = getKernel(step.op)!.check?.(step);
+    if (why) problems.push(new Diagnostic('kernelUnsupported', { op: step.op, node: step.node.name, backend: 'webgpu', detail: why }));
   }
   if (problems.length > 0) throw new CompileError(problems);
 
-  const { chunks, placement } = chunkWeights(schedule, options.maxChunkBytes ?? DEFAULT_MAX_CHUNK_BYTES);
-  const ctx = kernelContext(placement);
+  const { chunks, locate } = chunkWeights(schedule, options.maxChunkBytes ?? DEFAULT_MAX_CHUNK_BYTES);
   const shaders: Record<string, string> = {};
   const shaderIndex = new Map<string, number>();
   const shaderList: WebGpuPlan['shaders'][number][] = [];
@@ -69,9 +166,23 @@ export function buildPlan(schedule: Schedule, options: { maxChunkBytes?: number 
   // Lifetimes are in steps; a step may become several dispatches, so they are renumbered to dispatch indices.
   const firstDispatch: number[] = [];
   const lastDispatch: number[] = [];
-  for (const step of schedule.steps) {
+  for (const step of view.steps) {
     firstDispatch.push(dispatches.length);
-    for (const d of getKernel(step.op)!.build(ctx, step)) {
+    // The weights as this step's kernel may address them: a packed entry only when it declared that layout.
+    const placement: WeightPlacement = {
+      locate(weight) {
+        const entry = schedule.weights[weight]!;
+        if (entry.layout !== undefined && !view.restored.has(weight) && !view.declared[step.index]!.has(weight)) {
+          throw new Error(`webgpu kernel ${step.op} (node '${step.node.name}') addresses weight '${entry.label}', stored in layout '${entry.layout}', ` +
+            'without declaring that layout for the operand (WebGpuKernel.weightLayouts): it would read packed bytes as logical ones');
+        }
+        return locate(weight);
+      },
+    };
+    for (const d of getKernel(step.op)!.build(kernelContext(placement), step)) {
+      if (d.shader.params.length * 4 > PARAM_SLOT) {
+        throw new Error(`webgpu kernel ${step.op} (node '${step.node.name}') uses ${d.shader.params.length} params; a dispatch has room for ${PARAM_SLOT / 4}`);
+      }
       let index = shaderIndex.get(d.shader.key);
       if (index === undefined) {
         index = shaderList.length;
@@ -87,16 +198,29 @@ export function buildPlan(schedule: Schedule, options: { maxChunkBytes?: number 
   const end = dispatches.length;
   const mapFirst = (s: number): number => (s < 0 ? -1 : s >= schedule.steps.length ? end : firstDispatch[s]!);
   const mapLast = (s: number): number => (s < 0 ? -1 : s >= schedule.steps.length ? end : lastDispatch[s]!);
+  const inputs = schedule.inputs.map((io) => ({ name: io.name, ...arenaSlot(`input '${io.name}'`, io.ref) }));
+  const outputs = schedule.outputs.map((io) => ({ name: io.name, ...arenaSlot(`output '${io.name}'`, io.ref) }));
+  const used = new Set<number>([...inputs, ...outputs].map((io) => io.buffer));
+  for (const d of dispatches) for (const p of d.params) if (typeof p === 'object') used.add(p.buffer);
   const plan: WebGpuPlan = {
     format: 'xfc-webgpu-plan',
-    version: 1,
+    version: PLAN_VERSION,
     symbols: [...schedule.symbols],
-    buffers: schedule.buffers.map((b) => ({ bytes: b.bytes, first: mapFirst(b.firstStep), last: Math.max(mapLast(b.lastStep), mapFirst(b.firstStep)) })),
-    weights: { file: 'weights.bin', chunks },
+    buffers: schedule.buffers.map((b) => ({
+      bytes: used.has(b.id) ? b.bytes : 0,
+      first: mapFirst(b.firstStep),
+      last: Math.max(mapLast(b.lastStep), mapFirst(b.firstStep)),
+    })),
+    weights: { file: WEIGHTS_FILE, chunks, ...(view.restore.length > 0 ? { restore: view.restore } : {}) },
     shaders: shaderList,
     dispatches,
-    inputs: schedule.inputs.map((io) => ({ name: io.name, ...arenaSlot(`input '${io.name}'`, io.ref) })),
-    outputs: schedule.outputs.map((io) => ({ name: io.name, ...arenaSlot(`output '${io.name}'`, io.ref) })),
+    inputs,
+    outputs,
   };
   return { plan, shaders };
+}
+
+function arenaSlot(what: string, ref: TensorRef): { buffer: number; offset: number | string } {
+  if (ref.loc.kind !== 'arena') throw new Error(`${what} is not in the arena`);
+  return { buffer: ref.loc.buffer, offset: ref.loc.byteOffset };
 }

@@ -1,7 +1,8 @@
 // Typed WGSL builders: a kernel declares tensors, dims and helpers; bindings, params and helper functions are generated.
 //
 // Every tensor lives in a 32-bit-word storage buffer: the arena (one binding, read_write) or a chunk of the
-// weights image (read-only). A tensor's base is a byte address: a constant for weights, a run-time param for
+// weights image (read-only). A tensor's base is a byte address read from the params uniform: the entry's offset
+// in its chunk for weights (so kernels that differ only in their weights share a shader), the placement for
 // arena tensors (the runtime's planner places buffers per call). Static dims are baked into the source;
 // symbolic dims become u32 params read from one uniform. Helpers (erf, gelu, ...) are emitted only when used,
 // and the cache key of a shader is a hash of its generated text (never hand-written).
@@ -58,8 +59,153 @@ const HELPERS: Readonly<Record<string, string>> = {
   // WGSL's tanh overflows to NaN for large |x| on some drivers: clamp first.
   tanh: `fn xfc_tanh(x: f32) -> f32 { return tanh(clamp(x, -20.0, 20.0)); }`,
   sigmoid: `fn xfc_sigmoid(x: f32) -> f32 { return 1.0 / (1.0 + exp(-x)); }`,
+  // Float classification by bits (comparisons with NaN may be folded away by driver compilers).
+  isnan: `fn xfc_isnan(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u; }`,
+  isfinite: `fn xfc_isfinite(x: f32) -> bool { return (bitcast<u32>(x) & 0x7f800000u) != 0x7f800000u; }`,
+  // NaN and +inf through a variable: a constant expression that is not finite is a shader-creation error.
+  nan: `fn xfc_nan() -> f32 { var bits = 0x7fc00000u; return bitcast<f32>(bits); }`,
+  inf: `fn xfc_inf() -> f32 { var bits = 0x7f800000u; return bitcast<f32>(bits); }`,
+  // max / min that propagate NaN (WGSL leaves max(NaN, x) to the driver).
+  fmax: `fn xfc_fmax(a: f32, b: f32) -> f32 { return select(max(a, b), a + b, xfc_isnan(a) || xfc_isnan(b)); }`,
+  fmin: `fn xfc_fmin(a: f32, b: f32) -> f32 { return select(min(a, b), a + b, xfc_isnan(a) || xfc_isnan(b)); }`,
+  // e^x (Cephes expf: x = n ln2 + r with ln2 in two parts, a degree-6 polynomial for e^r, then 2^n): ~1 ulp,
+  // where SwiftShader's exp loses digits for large |x|. Overflows to +inf, underflows to 0.
+  exp: `fn xfc_exp(x: f32) -> f32 {
+  if (x > 88.72283905206835) { return xfc_inf(); }
+  if (x < -103.972077083991796) { return 0.0; }
+  let n = floor(1.44269504088896341 * x + 0.5);
+  let r = (x - n * 0.693359375) - n * -2.12194440e-4;
+  let p = (((((1.9875691500e-4 * r + 1.3981999507e-3) * r + 8.3334519073e-3) * r + 4.1665795894e-2) * r + 1.6666665459e-1) * r + 5.0000001201e-1) * r * r + r + 1.0;
+  let k = i32(n);
+  return ldexp(ldexp(p, k / 2), k - k / 2);
+}`,
+  // sinh, cosh: a series near 0 (no cancellation), (e^a ∓ e^-a) / 2 beyond, (e^(a/2) / 2) e^(a/2) where e^a overflows.
+  sinh: `fn xfc_sinh(x: f32) -> f32 {
+  let a = abs(x);
+  var r: f32;
+  if (a < 1.0) {
+    let z = a * a;
+    r = ((2.03721912945e-4 * z + 8.33028376239e-3) * z + 1.66667160211e-1) * z * a + a;
+  } else if (a < 88.0) {
+    let e = xfc_exp(a);
+    r = 0.5 * e - 0.5 / e;
+  } else {
+    let h = xfc_exp(0.5 * a);
+    r = (0.5 * h) * h;
+  }
+  return select(r, -r, x < 0.0);
+}`,
+  cosh: `fn xfc_cosh(x: f32) -> f32 {
+  let a = abs(x);
+  if (a < 88.0) {
+    let e = xfc_exp(a);
+    return 0.5 * e + 0.5 / e;
+  }
+  let h = xfc_exp(0.5 * a);
+  return (0.5 * h) * h;
+}`,
+  // sin, cos, tan (Cephes sinf/cosf/tanf): |x| reduced by multiples of pi/4 in three parts (exact products for
+  // |x| < ~5e4), then minimax polynomials on [-pi/4, pi/4]; ~1-2 ulp, with small relative error near the zeros
+  // where SwiftShader's builtins lose digits. Octant j of |x| picks the polynomial and the sign.
+  trig_reduce: `fn xfc_trig_reduce(a: f32) -> vec2<f32> {
+  var j = u32(a * 1.27323954473516);
+  j = j + (j & 1u);
+  let y = f32(j);
+  let r = ((a - y * 0.78515625) - y * 2.4187564849853515625e-4) - y * 3.77489497744594108e-8;
+  return vec2<f32>(r, f32(j & 7u));
+}`,
+  sin_poly: `fn xfc_sin_poly(r: f32) -> f32 {
+  let z = r * r;
+  return ((-1.9515295891e-4 * z + 8.3321608736e-3) * z - 1.6666654611e-1) * z * r + r;
+}`,
+  cos_poly: `fn xfc_cos_poly(r: f32) -> f32 {
+  let z = r * r;
+  return ((2.443315711809948e-5 * z - 1.388731625493765e-3) * z + 4.166664568298827e-2) * z * z - 0.5 * z + 1.0;
+}`,
+  sin: `fn xfc_sin(x: f32) -> f32 {
+  let q = xfc_trig_reduce(abs(x));
+  let j = u32(q.y);
+  let v = select(xfc_sin_poly(q.x), xfc_cos_poly(q.x), (j & 2u) != 0u);
+  let r = select(v, -v, (j > 3u) != (x < 0.0));
+  return select(xfc_nan(), r, xfc_isfinite(x));
+}`,
+  cos: `fn xfc_cos(x: f32) -> f32 {
+  let q = xfc_trig_reduce(abs(x));
+  let j = u32(q.y);
+  let v = select(xfc_cos_poly(q.x), xfc_sin_poly(q.x), (j & 2u) != 0u);
+  let r = select(v, -v, (j > 3u) != (j == 2u || j == 6u));
+  return select(xfc_nan(), r, xfc_isfinite(x));
+}`,
+  tan: `fn xfc_tan(x: f32) -> f32 {
+  let q = xfc_trig_reduce(abs(x));
+  let r = q.x;
+  let z = r * r;
+  var t = (((((9.38540185543e-3 * z + 3.11992232697e-3) * z + 2.44301354525e-2) * z + 5.34112807005e-2) * z + 1.33387994085e-1) * z + 3.33331568548e-1) * z * r + r;
+  if ((u32(q.y) & 2u) != 0u) { t = -1.0 / t; }
+  return select(xfc_nan(), select(t, -t, x < 0.0), xfc_isfinite(x));
+}`,
+  // asin, acos, atan (Cephes asinf/acosf/atanf): a polynomial on |x| <= 1/2, the half-angle identities beyond;
+  // pi/2 and pi are subtracted in two parts. Out of [-1, 1] asin / acos are NaN.
+  asin_poly: `fn xfc_asin_poly(a: f32) -> f32 {
+  let z = a * a;
+  return ((((4.2163199048e-2 * z + 2.4181311049e-2) * z + 4.5470025998e-2) * z + 7.4953002686e-2) * z + 1.6666752422e-1) * z * a + a;
+}`,
+  asin: `fn xfc_asin(x: f32) -> f32 {
+  let a = abs(x);
+  var r = xfc_asin_poly(a);
+  if (a > 0.5) { r = (1.5707963705062866 - 2.0 * xfc_asin_poly(sqrt(0.5 * (1.0 - a)))) - 4.371139000186243e-8; }
+  return select(select(r, -r, x < 0.0), xfc_nan(), a > 1.0);
+}`,
+  acos: `fn xfc_acos(x: f32) -> f32 {
+  var r = (1.5707963705062866 - xfc_asin_poly(x)) - 4.371139000186243e-8;
+  if (x > 0.5) { r = 2.0 * xfc_asin_poly(sqrt(0.5 * (1.0 - x))); }
+  if (x < -0.5) { r = (3.1415927410125732 - 2.0 * xfc_asin_poly(sqrt(0.5 * (1.0 + x)))) - 8.742278000372485e-8; }
+  return select(r, xfc_nan(), abs(x) > 1.0);
+}`,
+  atan: `fn xfc_atan(x: f32) -> f32 {
+  let a = abs(x);
+  var t = a;
+  var base = 0.0;
+  if (a > 2.414213562373095) {
+    t = -1.0 / a;
+    base = 1.5707963705062866;
+  } else if (a > 0.4142135623730950) {
+    t = (a - 1.0) / (a + 1.0);
+    base = 0.7853981852531433;
+  }
+  let z = t * t;
+  let r = base + ((((8.05374449538e-2 * z - 1.38776856032e-1) * z + 1.99777106478e-1) * z - 3.33329491539e-1) * z * t + t);
+  return select(r, -r, x < 0.0);
+}`,
+  // C fmod, exact: |x| minus the largest y·2^k not above it, repeatedly (each subtraction is exact: Sterbenz);
+  // the sign of x; NaN for y = 0, x infinite or a NaN operand; x itself for |x| < |y| (y infinite included).
+  fmod: `fn xfc_fmod(x: f32, y: f32) -> f32 {
+  let ay = abs(y);
+  var r = abs(x);
+  if (!(ay > 0.0) || !xfc_isfinite(x) || xfc_isnan(y)) { return xfc_nan(); }
+  if (r < ay) { return x; }
+  for (var i = 0; i < 300 && r >= ay; i++) {
+    var t = ldexp(frexp(ay).fract, frexp(r).exp);
+    if (t > r) { t = 0.5 * t; }
+    r = r - t;
+  }
+  return bitcast<f32>(bitcast<u32>(r) | (bitcast<u32>(x) & 0x80000000u));
+}`,
+  // Integer Mod: truncated (sign of a, fmod = 1) or floored (sign of b); 0 for a zero divisor (the reference's rule).
+  irem: `fn xfc_irem(a: i32, b: i32) -> i32 { return select(a % select(b, 1i, b == 0i), 0i, b == 0i); }`,
+  imod: `fn xfc_imod(a: i32, b: i32) -> i32 {
+  let r = xfc_irem(a, b);
+  return select(r, r + b, r != 0i && ((r < 0i) != (b < 0i)));
+}`,
+  umod: `fn xfc_umod(a: u32, b: u32) -> u32 { return select(a % select(b, 1u, b == 0u), 0u, b == 0u); }`,
 };
-const HELPER_DEPS: Readonly<Record<string, readonly string[]>> = { gelu: ['erf'], gelu_tanh: ['tanh'] };
+const HELPER_DEPS: Readonly<Record<string, readonly string[]>> = {
+  gelu: ['erf'], gelu_tanh: ['tanh'],
+  fmax: ['isnan'], fmin: ['isnan'], exp: ['inf'], sinh: ['exp'], cosh: ['exp'],
+  sin: ['trig_reduce', 'sin_poly', 'cos_poly', 'nan', 'isfinite'], cos: ['trig_reduce', 'sin_poly', 'cos_poly', 'nan', 'isfinite'],
+  tan: ['trig_reduce', 'nan', 'isfinite'], asin: ['asin_poly', 'nan'], acos: ['asin_poly', 'nan'],
+  fmod: ['isnan', 'isfinite', 'nan'], imod: ['irem'],
+};
 
 /** The compute type of a stored dtype, or undefined when the WebGPU backend cannot hold it yet. */
 export function computeType(d: DType): ComputeType | undefined {
@@ -100,7 +246,8 @@ export class ShaderBuilder {
     }
     const { chunk, byteOffset } = this.weights.locate(ref.loc.weight);
     const buffer = this.binding({ kind: 'weights', chunk }, `w${chunk}`);
-    return { ref, buffer, base: `${byteOffset + ref.loc.byteOffset}u`, type };
+    // The base is a param, not a literal, so that kernels equal but for the weights they read share one shader.
+    return { ref, buffer, base: this.param(byteOffset + ref.loc.byteOffset), type };
   }
 
   /** A WGSL u32 expression for a dim: a literal when static, else a param evaluated per call. */

@@ -9,23 +9,14 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as fs from 'node:fs';
-import * as http from 'node:http';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import type { AddressInfo } from 'node:net';
 import { writeBundle } from '../../backends/bundle.js';
 import { compileModel } from '../../cli/compile.js';
-import { interpret } from '../../compiler/interpreter.js';
-import { readNpyFile } from '../../compiler/io/npy.js';
-import { importOnnxBytes, readModelFile } from '../../compiler/onnx/import.js';
 import { relL2 } from '../helpers.js';
+import { CHROMIUM, EXAMPLE, HAS_CHROMIUM, READ_FEEDS_JS, ROOT, type Site, buildRuntime, exampleCase, html, openPage, serve, siteDir } from './serve.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ROOT = path.resolve(import.meta.dirname, '..', '..');
-const EXAMPLE = path.join(ROOT, 'examples', 'tiny-bert.onnx');
 const STRICT = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'";
 const NO_WASM = "default-src 'self'; script-src 'self'";
-const HAS_CHROMIUM = fs.existsSync(CHROMIUM);
 
 /** Text that would mean dynamic code: eval(, new Function, Function(, setTimeout with a string. */
 const DYNAMIC_CODE = [/\beval\s*\(/, /\bnew\s+Function\b/, /(?<![.\w])Function\s*\(/, /\bset(?:Timeout|Interval)\s*\(\s*['"`]/];
@@ -34,13 +25,11 @@ const PAGE_JS = `// Runs the bundle under the page's CSP and leaves the result i
 const violations = [];
 document.addEventListener('securitypolicyviolation', (e) => violations.push(e.violatedDirective + ' ' + e.blockedURI));
 const done = (result) => { window.__xfc = { ...result, violations }; };
+${READ_FEEDS_JS}
 try {
   const { loadModel } = await import('./runtime.js');
-  const inputs = await (await fetch('./inputs.json')).json();
   const model = await loadModel(new URL('./bundle/', location.href), { backend: 'wasm' });
-  const feeds = {};
-  for (const [name, t] of Object.entries(inputs)) feeds[name] = { data: BigInt64Array.from(t.data, (v) => BigInt(v)), dims: t.dims };
-  const out = await model.run(feeds);
+  const out = await model.run(await readFeeds());
   const y = out.last_hidden_state;
   // The lazily loaded chunks (the WebGPU executor) must load under the same CSP.
   const lazy = [];
@@ -61,13 +50,9 @@ try { new Function('return 1')(); } catch { blocked = true; }
 setTimeout(() => { window.__xfc = { ok: true, blocked, violations }; }, 100);
 `;
 
-const html = (script: string) => `<!doctype html><meta charset="utf-8"><title>xfc csp</title><script type="module" src="./${script}"></script>\n`;
-
-const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.json': 'application/json', '.wasm': 'application/wasm' };
-
 describe.skipIf(!HAS_CHROMIUM)(`the runtime under a strict CSP in headless Chromium${HAS_CHROMIUM ? '' : ` (skipped: ${CHROMIUM} is absent; apt-get install chromium)`}`, () => {
   let site: string;
-  let server: http.Server;
+  let server: Site | undefined;
   let base: string;
   let expected: Float64Array;
   let expectedDims: number[];
@@ -75,82 +60,32 @@ describe.skipIf(!HAS_CHROMIUM)(`the runtime under a strict CSP in headless Chrom
   let lazyChunks: string[] = [];
 
   beforeAll(async () => {
-    site = fs.mkdtempSync(path.join(os.tmpdir(), 'xfc-csp-'));
-    // The runtime as a browser gets it: ESM, code-split (the WebGPU executor is a chunk loaded by dynamic import),
-    // node: imports left dynamic (never reached in a browser).
-    const { build } = await import('esbuild');
-    const built = await build({
-      entryPoints: { runtime: path.join(ROOT, 'runtime', 'index.ts') }, bundle: true, format: 'esm', platform: 'browser', target: 'es2022',
-      external: ['node:*'], splitting: true, outdir: site, metafile: true, logLevel: 'silent',
-    });
-    const outputs = built.metafile.outputs;
-    jsFiles = Object.keys(outputs).filter((k) => k.endsWith('.js')).map((k) => path.resolve(k));
+    site = siteDir('xfc-csp-');
+    ({ jsFiles, lazyChunks } = await buildRuntime(site));
     // The chunks only a dynamic import reaches: the page imports them too, to show they load under the CSP.
-    lazyChunks = Object.values(outputs).flatMap((o) => o.imports.filter((i) => i.kind === 'dynamic-import' && !i.external))
-      .map((i) => path.basename(i.path));
-    fs.writeFileSync(path.join(site, 'chunks.json'), JSON.stringify([...new Set(lazyChunks)]));
+    fs.writeFileSync(path.join(site, 'chunks.json'), JSON.stringify(lazyChunks));
     fs.writeFileSync(path.join(site, 'page.js'), PAGE_JS);
     fs.writeFileSync(path.join(site, 'control.js'), CONTROL_JS);
-    fs.writeFileSync(path.join(site, 'index.html'), html('page.js'));
-    fs.writeFileSync(path.join(site, 'nowasm.html'), html('page.js'));
-    fs.writeFileSync(path.join(site, 'control.html'), html('control.js'));
+    fs.writeFileSync(path.join(site, 'index.html'), html('page.js', 'xfc csp'));
+    fs.writeFileSync(path.join(site, 'nowasm.html'), html('page.js', 'xfc csp'));
+    fs.writeFileSync(path.join(site, 'control.html'), html('control.js', 'xfc csp'));
 
     const compiled = await compileModel(EXAMPLE, { maxShape: { batch: 2, seq: 32 } });
     writeBundle(path.join(site, 'bundle'), compiled.contents);
-    const feeds = {
-      input_ids: readNpyFile(path.join(ROOT, 'examples', 'input_ids.npy')),
-      attention_mask: readNpyFile(path.join(ROOT, 'examples', 'attention_mask.npy')),
-    };
-    fs.writeFileSync(path.join(site, 'inputs.json'), JSON.stringify(Object.fromEntries(Object.entries(feeds).map(([k, t]) =>
-      [k, { dims: t.shape, data: Array.from(t.data as BigInt64Array, (v) => Number(v)) }]))));
-    const { graph } = importOnnxBytes(readModelFile(EXAMPLE), { baseDir: path.dirname(EXAMPLE), fileName: EXAMPLE });
-    const ref = interpret(graph, feeds).last_hidden_state!;
-    expected = ref.toFloat64();
-    expectedDims = ref.shape as number[];
-
-    server = http.createServer((req, res) => {
-      const name = decodeURIComponent(new URL(req.url!, 'http://x').pathname).replace(/^\/+/, '') || 'index.html';
-      const file = path.resolve(site, name);
-      if (name === 'favicon.ico') return void res.writeHead(204).end();
-      if (!file.startsWith(`${site}/`) || !fs.existsSync(file) || !fs.statSync(file).isFile()) return void res.writeHead(404).end();
-      res.setHeader('Content-Security-Policy', name === 'nowasm.html' ? NO_WASM : STRICT);
-      res.setHeader('Content-Type', TYPES[path.extname(file)] ?? 'application/octet-stream');
-      res.writeHead(200).end(fs.readFileSync(file));
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    const example = exampleCase();
+    fs.writeFileSync(path.join(site, 'inputs.json'), example.inputsJson);
+    ({ expected, expectedDims } = example);
+    server = await serve(site, (name) => ({ 'Content-Security-Policy': name === 'nowasm.html' ? NO_WASM : STRICT }));
+    base = server.base;
   }, 60_000);
 
-  afterAll(() => {
-    server?.close();
+  afterAll(async () => {
+    await server?.close();
     if (site) fs.rmSync(site, { recursive: true, force: true });
   });
 
-  /** Opens a page in a fresh headless Chromium; returns window.__xfc and the console errors. */
-  async function open(page: string): Promise<{ result: Record<string, unknown>; consoleErrors: string[] }> {
-    const { chromium } = await import('playwright-core');
-    const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'xfc-chromium-'));
-    const context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
-    try {
-      const tab = context.pages()[0] ?? await context.newPage();
-      const consoleErrors: string[] = [];
-      tab.on('console', (m) => {
-        if (m.type() === 'error') consoleErrors.push(m.text());
-      });
-      tab.on('pageerror', (e) => consoleErrors.push(`pageerror: ${e.message}`));
-      await tab.goto(base + page);
-      await tab.waitForFunction(() => (globalThis as { __xfc?: unknown }).__xfc !== undefined, undefined, { timeout: 20_000 });
-      const result = await tab.evaluate(() => (globalThis as unknown as { __xfc: Record<string, unknown> }).__xfc);
-      return { result, consoleErrors };
-    } finally {
-      await context.close();
-      fs.rmSync(profile, { recursive: true, force: true });
-    }
-  }
+  /** Opens a page in a fresh headless Chromium (no GPU); returns window.__xfc and the console errors. */
+  const open = (page: string) => openPage(base + page, { args: ['--disable-gpu'] });
 
   it('the browser bundle of the runtime has no dynamic code', () => {
     expect(jsFiles.map((f) => path.basename(f))).toContain('runtime.js');

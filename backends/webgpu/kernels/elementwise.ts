@@ -1,4 +1,5 @@
-// Elementwise kernels: unary, binary (broadcasting), variadic, Where, Clip, Cast, Gelu: one generic map shader.
+// Elementwise kernels: unary (accurate math helpers in wgsl.ts), binary (broadcasting), variadic, Where, Clip, Cast,
+// Gelu, Mod, inference BatchNormalization: one generic map shader.
 //
 // Each invocation computes one output element (four for byte-sized results such as bool, so that it stores a
 // whole word). Operands are read at their broadcast index; exact-shape and one-element operands need no index math.
@@ -17,13 +18,16 @@ type MapFn = (b: ShaderBuilder, x: readonly string[], attrs: Attrs, t: 'f32' | '
 const unaryF32: Record<string, MapFn> = {
   Sqrt: (_, [x]) => `sqrt(${x})`, Exp: (_, [x]) => `exp(${x})`, Log: (_, [x]) => `log(${x})`,
   Erf: (b, [x]) => `${b.use('erf')}(${x})`, Tanh: (b, [x]) => `${b.use('tanh')}(${x})`,
-  Sigmoid: (b, [x]) => `${b.use('sigmoid')}(${x})`, Sin: (_, [x]) => `sin(${x})`, Cos: (_, [x]) => `cos(${x})`,
+  Sigmoid: (b, [x]) => `${b.use('sigmoid')}(${x})`, Sin: (b, [x]) => `${b.use('sin')}(${x})`, Cos: (b, [x]) => `${b.use('cos')}(${x})`,
   Floor: (_, [x]) => `floor(${x})`, Ceil: (_, [x]) => `ceil(${x})`, Round: (_, [x]) => `round(${x})`,
   Reciprocal: (_, [x]) => `(1.0 / ${x})`, Softplus: (_, [x]) => `log(1.0 + exp(${x}))`,
   LeakyRelu: (_, [x], a) => `select(${f32Literal(a.alpha as number)} * ${x}, ${x}, ${x} >= 0.0)`,
   Elu: (_, [x], a) => `select(${f32Literal(a.alpha as number)} * (exp(${x}) - 1.0), ${x}, ${x} >= 0.0)`,
   HardSigmoid: (_, [x], a) => `clamp(${f32Literal(a.alpha as number)} * ${x} + ${f32Literal(a.beta as number)}, 0.0, 1.0)`,
   Gelu: (b, [x], a) => `${b.use(a.approximate === 'tanh' ? 'gelu_tanh' : 'gelu')}(${x})`,
+  // SwiftShader's trigonometric and hyperbolic builtins are not accurate enough: wgsl.ts's helpers (Cephes).
+  Tan: (b, [x]) => `${b.use('tan')}(${x})`, Sinh: (b, [x]) => `${b.use('sinh')}(${x})`, Cosh: (b, [x]) => `${b.use('cosh')}(${x})`,
+  Asin: (b, [x]) => `${b.use('asin')}(${x})`, Acos: (b, [x]) => `${b.use('acos')}(${x})`, Atan: (b, [x]) => `${b.use('atan')}(${x})`,
 };
 const zero = (t: string): string => (t === 'f32' ? '0.0' : t === 'i32' ? '0i' : '0u');
 const numeric: Record<string, MapFn> = {
@@ -36,6 +40,8 @@ const numeric: Record<string, MapFn> = {
   Where: (_, [c, x, y]) => `select(${y}, ${x}, ${c} != 0u)`,
   Clip: (_, [x, lo, hi]) => { const low = lo ? `max(${x}, ${lo})` : x!; return hi ? `min(${low}, ${hi})` : low; },
   PRelu: (_, [x, s], _a, t) => `select(${s} * ${x}, ${x}, ${x} >= ${zero(t)})`,
+  // Floats: C fmod (the type rule requires fmod = 1); integers: truncated (fmod = 1) or floored (fmod = 0).
+  Mod: (b, [x, y], a, t) => `${b.use(t === 'f32' ? 'fmod' : t === 'u32' ? 'umod' : a.fmod === 1 ? 'irem' : 'imod')}(${x}, ${y})`,
 };
 const compare: Record<string, (a: string, b: string) => string> = {
   Equal: (a, b) => `${a} == ${b}`, Less: (a, b) => `${a} < ${b}`, LessOrEqual: (a, b) => `${a} <= ${b}`,
@@ -97,3 +103,20 @@ registerKernel(mapKernel('Cast', (_b, [x], _a, step) => {
 }));
 registerKernel(mapKernel('Identity', (_b, [x]) => x!));
 registerKernel(mapKernel('Expand', (_b, [x]) => x!));
+
+// BatchNormalization (inference): the [C] operands are read as [C, 1, ...] so that they broadcast along dim 1;
+// the optional running-statistics results are the given statistics (copies).
+const batchNorm = mapKernel('BatchNormalization', (_b, [x, s, bias, mean, v], a) =>
+  `((${x} - ${mean}) / sqrt(${v} + ${f32Literal(a.epsilon as number)}) * ${s} + ${bias})`);
+const statCopy = mapKernel('BatchNormalization', (_b, [x]) => x!);
+registerKernel({
+  op: 'BatchNormalization',
+  check: batchNorm.check!,
+  build(ctx, step) {
+    const rank = step.inputs[0]!.shape.length;
+    const perChannel = step.inputs.map((r, i) => (r && i > 0 ? { ...r, shape: [r.shape[0]!, ...new Array<number>(rank - 2).fill(1)] } : r));
+    const out = batchNorm.build(ctx, { ...step, inputs: perChannel, outputs: step.outputs.slice(0, 1) });
+    step.outputs.slice(1).forEach((o, k) => out.push(...statCopy.build(ctx, { ...step, inputs: [step.inputs[3 + k]], outputs: [o] })));
+    return out;
+  },
+});

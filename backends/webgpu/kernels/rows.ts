@@ -1,67 +1,74 @@
-// Row kernels: one workgroup per row, reductions in workgroup memory: Softmax, LayerNormalization, SkipLayerNormalization.
+// Row kernels over reduce.ts's group walker: Softmax, LogSoftmax, Hardmax along any axis; LayerNormalization and
+// SkipLayerNormalization over the last axis. A row is a group: one workgroup each when long, one invocation when short.
 
-import { type Dim, dimsProduct } from '../../../compiler/ir/dim.js';
+import { type Dim, dimEq, dimsProduct } from '../../../compiler/ir/dim.js';
 import type { Step } from '../../common/schedule.js';
 import { type KernelDispatch, registerKernel } from '../kernel.js';
-import { type ShaderBuilder, f32Literal, factor } from '../wgsl.js';
-
-const WG = 64;
-
-/** Statements reducing `v` (f32, one per invocation) over the workgroup with `op` into `${name}` (all lanes see it). */
-function reduce(b: ShaderBuilder, name: string, v: string, op: 'max' | 'sum'): string {
-  b.declare(`var<workgroup> red: array<f32, ${WG}>;`);
-  const combine = op === 'max' ? 'max(red[lid], red[lid + s])' : 'red[lid] + red[lid + s]';
-  return [`red[lid] = ${v};`, 'workgroupBarrier();',
-    `for (var s = ${WG / 2}u; s > 0u; s = s >> 1u) { if (lid < s) { red[lid] = ${combine}; } workgroupBarrier(); }`,
-    `let ${name} = red[0];`, 'workgroupBarrier();'].join('\n');
-}
+import { type ShaderBuilder, type TensorVar, f32Literal } from '../wgsl.js';
+import { GroupWalk, WG, argFold, argResult, combFold, groupsOf } from './reduce.js';
 
 const f32Only = (step: Step): string | undefined =>
   [...step.inputs, ...step.outputs].some((r) => r && r.dtype !== 'f32') ? 'only f32 operands are supported on WebGPU yet' : undefined;
 
-registerKernel({
-  op: 'Softmax',
-  check(step) {
-    const rank = step.inputs[0]!.shape.length;
-    const axis = step.attrs.axis as number;
-    return f32Only(step) ?? (axis !== -1 && axis !== rank - 1 ? 'only the last axis is supported on WebGPU yet' : undefined);
-  },
-  build(ctx, step) {
-    const x = step.inputs[0]!;
-    const b = ctx.builder(WG);
-    const [X, Y] = [b.tensor(x), b.tensor(step.outputs[0]!, 'write')];
-    const n = b.dim(x.shape[x.shape.length - 1]!);
-    const body = [
-      `let base = gid * ${n};`,
-      'var m = -3.0e38;',
-      `for (var j = lid; j < ${n}; j = j + ${WG}u) { m = max(m, ${b.load(X, 'base + j')}); }`,
-      reduce(b, 'rowMax', 'm', 'max'),
-      'var s = 0.0;',
-      `for (var j = lid; j < ${n}; j = j + ${WG}u) { s = s + exp(${b.load(X, 'base + j')} - rowMax); }`,
-      reduce(b, 'rowSum', 's', 'sum'),
-      `for (var j = lid; j < ${n}; j = j + ${WG}u) { ${b.store(Y, 'base + j', `exp(${b.load(X, 'base + j')} - rowMax) / rowSum`)} }`,
-    ];
-    return [{ shader: b.build(body.join('\n')), workgroups: [factor(dimsProduct(x.shape.slice(0, -1)))], workgroupBytes: WG * 4 }];
-  },
-});
+const sumOf = (map?: (x: string) => string) => combFold('0.0', (a, c) => `${a} + ${c}`, map);
+const maxOf = (b: ShaderBuilder) => combFold(`-${b.use('inf')}()`, (a, c) => `max(${a}, ${c})`);
 
-/** LayerNorm over rows of `hidden` elements; `value(j)` is element j of the row (x, or x + skip + bias). */
-function normDispatch(b: ShaderBuilder, rows: Dim, hidden: Dim, value: (j: string) => string, epsilon: number,
-  gamma: string, beta: string | undefined, store: (j: string, y: string) => string, storeSum?: (j: string, v: string) => string): KernelDispatch {
+/**
+ * Statements after the walk's prologue. Softmax: e^(x - max) / sum; LogSoftmax: (x - max) - log(sum), or x - max
+ * when max is not finite (the reference's x - logsumexp); Hardmax: 1 at the first largest member (a NaN never wins,
+ * as in the reference's x > best).
+ */
+const ROW_OPS: Readonly<Record<string, (b: ShaderBuilder, walk: GroupWalk, X: TensorVar, store: (v: string) => string) => string[]>> = {
+  Softmax: (b, walk, X, store) => [
+    walk.fold(maxOf(b), 'm', (p) => b.load(X, p)),
+    walk.fold(sumOf((x) => `exp(${x} - m0)`), 's', (p) => b.load(X, p)),
+    walk.each(store(`exp(${b.load(X, 'p')} - m0) / s0`)),
+  ],
+  LogSoftmax: (b, walk, X, store) => [
+    walk.fold(maxOf(b), 'm', (p) => b.load(X, p)),
+    walk.fold(sumOf((x) => `exp(${x} - m0)`), 's', (p) => b.load(X, p)),
+    `let ls = select(0.0, log(s0), ${b.use('isfinite')}(m0));`,
+    walk.each(store(`(${b.load(X, 'p')} - m0) - ls`)),
+  ],
+  Hardmax: (b, walk, X, store) => {
+    const arg = argFold(b, X, 'max', false);
+    return [walk.fold(arg.fold, 'a', arg.value), argResult(arg, 'best'), walk.each(store('select(0.0, 1.0, j == best)'))];
+  },
+};
+
+for (const [op, rowBody] of Object.entries(ROW_OPS)) {
+  registerKernel({
+    op,
+    check: f32Only,
+    build(ctx, step) {
+      const [x, y] = [step.inputs[0]!, step.outputs[0]!];
+      const b = ctx.builder(WG);
+      const [X, Y] = [b.tensor(x), b.tensor(y, 'write')];
+      const axis = step.attrs.axis as number;
+      const walk = new GroupWalk(b, groupsOf(x.shape, [axis < 0 ? axis + x.shape.length : axis]));
+      const body = [walk.prologue(), ...rowBody(b, walk, X, (v) => b.store(Y, 'p', v))];
+      return [{ shader: b.build(body.join('\n')), workgroups: walk.grid(), workgroupBytes: walk.workgroupBytes }];
+    },
+  });
+}
+
+/**
+ * LayerNorm over rows of `hidden` elements: `value` is member j of the row at offset p (x, or x + skip + bias),
+ * `gamma` / `beta` expressions of j; `storeSum` stores the value as it is first computed.
+ */
+function normDispatch(b: ShaderBuilder, rows: Dim, hidden: Dim, value: string, epsilon: number,
+  gamma: string, beta: string | undefined, store: (y: string) => string, storeSum?: (v: string) => string): KernelDispatch {
+  const walk = new GroupWalk(b, groupsOf([rows, hidden], [1]));
   const n = b.dim(hidden);
   const body = [
-    `let base = gid * ${n};`,
-    'var s = 0.0;',
-    `for (var j = lid; j < ${n}; j = j + ${WG}u) { let v = ${value('j')}; s = s + v; ${storeSum ? storeSum('j', 'v') : ''} }`,
-    reduce(b, 'total', 's', 'sum'),
-    `let mean = total / f32(${n});`,
-    'var q = 0.0;',
-    `for (var j = lid; j < ${n}; j = j + ${WG}u) { let d = ${value('j')} - mean; q = q + d * d; }`,
-    reduce(b, 'sq', 'q', 'sum'),
-    `let inv = inverseSqrt(sq / f32(${n}) + ${f32Literal(epsilon)});`,
-    `for (var j = lid; j < ${n}; j = j + ${WG}u) { ${store('j', `(${value('j')} - mean) * inv * ${gamma.replace(/\$j/g, 'j')}${beta ? ` + ${beta.replace(/\$j/g, 'j')}` : ''}`)} }`,
+    walk.prologue(),
+    walk.fold(sumOf(), 's', () => value, storeSum),
+    `let mean = s0 / f32(${n});`,
+    walk.fold(sumOf((d) => `(${d} - mean) * (${d} - mean)`), 'q', () => value),
+    `let inv = inverseSqrt(q0 / f32(${n}) + ${f32Literal(epsilon)});`,
+    walk.each(store(`(${value} - mean) * inv * ${gamma}${beta ? ` + ${beta}` : ''}`)),
   ];
-  return { shader: b.build(body.join('\n')), workgroups: [factor(rows)], workgroupBytes: WG * 4 };
+  return { shader: b.build(body.join('\n')), workgroups: walk.grid(), workgroupBytes: walk.workgroupBytes };
 }
 
 registerKernel({
@@ -79,8 +86,8 @@ registerKernel({
     const b = ctx.builder(WG);
     const [X, G, Y] = [b.tensor(x!), b.tensor(g!), b.tensor(step.outputs[0]!, 'write')];
     const B = bt ? b.tensor(bt) : undefined;
-    return [normDispatch(b, dimsProduct(x!.shape.slice(0, -1)), x!.shape[x!.shape.length - 1]!, (j) => b.load(X, `base + ${j}`),
-      step.attrs.epsilon as number, b.load(G, '$j'), B && b.load(B, '$j'), (j, y) => b.store(Y, `base + ${j}`, y))];
+    return [normDispatch(b, dimsProduct(x!.shape.slice(0, -1)), x!.shape[x!.shape.length - 1]!, b.load(X, 'p'),
+      step.attrs.epsilon as number, b.load(G, 'j'), B && b.load(B, 'j'), (y) => b.store(Y, 'p', y))];
   },
 });
 
@@ -97,10 +104,10 @@ registerKernel({
     const hidden = x!.shape[x!.shape.length - 1]!;
     const rows = dimsProduct(x!.shape.slice(0, -1));
     // skip broadcasts to X: it repeats every prod(skip)/hidden rows.
-    const skipRows = dimsProduct(skip!.shape.slice(0, -1));
-    const skipIdx = (j: string): string => (skip!.shape.length === x!.shape.length && skip!.shape.every((d, i) => d === x!.shape[i]) ? `base + ${j}` : `(gid % ${b.dim(skipRows)}) * ${b.dim(hidden)} + ${j}`);
-    const value = (j: string): string => `(${b.load(X, `base + ${j}`)} + ${b.load(S, skipIdx(j))}${Bias ? ` + ${b.load(Bias, j)}` : ''})`;
-    return [normDispatch(b, rows, hidden, value, step.attrs.epsilon as number, b.load(G, '$j'), B && b.load(B, '$j'),
-      (j, y) => b.store(Y, `base + ${j}`, y), sumOut && ((j, v) => b.store(sumOut, `base + ${j}`, v)))];
+    const same = skip!.shape.length === x!.shape.length && skip!.shape.every((d, i) => dimEq(d, x!.shape[i]!));
+    const skipAt = same ? 'p' : `(row % ${b.dim(dimsProduct(skip!.shape.slice(0, -1)))}) * ${b.dim(hidden)} + j`;
+    const value = `(${b.load(X, 'p')} + ${b.load(S, skipAt)}${Bias ? ` + ${b.load(Bias, 'j')}` : ''})`;
+    return [normDispatch(b, rows, hidden, value, step.attrs.epsilon as number, b.load(G, 'j'), B && b.load(B, 'j'),
+      (y) => b.store(Y, 'p', y), sumOut && ((v) => b.store(sumOut, 'p', v)))];
   },
 });

@@ -1,6 +1,6 @@
-// ---- webgpu/000-slice-295026fd.wgsl
-@group(0) @binding(0) var<storage, read> w0: array<u32>;
-@group(0) @binding(1) var<storage, read_write> arena: array<u32>;
+// ---- webgpu/000-slice-ea5fdb8b.wgsl
+@group(0) @binding(0) var<storage, read_write> arena: array<u32>;
+@group(0) @binding(1) var<storage, read> w0: array<u32>;
 struct Params { v: array<vec4<u32>, 1> }
 @group(0) @binding(2) var<uniform> params: Params;
 @compute @workgroup_size(64)
@@ -11,32 +11,13 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3
   var c_r = e;
   let c1 = c_r % params.v[0].y; c_r = c_r / params.v[0].y;
   let c0 = c_r;
-  let si = c0 * 160u + c1;
-  let d = e;
-  arena[(params.v[0].x >> 2u) + 2u * d + 0u] = w0[(0u >> 2u) + 2u * (si) + 0u];
-  arena[(params.v[0].x >> 2u) + 2u * d + 1u] = w0[(0u >> 2u) + 2u * (si) + 1u];
+  let si = (c1);
+  let r = vec2<u32>(w0[(params.v[0].z >> 2u) + 2u * (si)], w0[(params.v[0].z >> 2u) + 2u * (si) + 1u]);
+  arena[(params.v[0].x >> 2u) + 2u * e] = r.x;
+  arena[(params.v[0].x >> 2u) + 2u * e + 1u] = r.y;
 }
 
-// ---- webgpu/001-slice-2cd888b9.wgsl
-@group(0) @binding(0) var<storage, read> w0: array<u32>;
-@group(0) @binding(1) var<storage, read_write> arena: array<u32>;
-struct Params { v: array<vec4<u32>, 1> }
-@group(0) @binding(2) var<uniform> params: Params;
-@compute @workgroup_size(64)
-fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let gid = wg.x + wg.y * nwg.x;
-  let e = gid * 64u + lid;
-  if (e >= params.v[0].y) { return; }
-  var c_r = e;
-  let c1 = c_r % params.v[0].y; c_r = c_r / params.v[0].y;
-  let c0 = c_r;
-  let si = c0 * 160u + c1;
-  let d = e;
-  arena[(params.v[0].x >> 2u) + 2u * d + 0u] = w0[(1280u >> 2u) + 2u * (si) + 0u];
-  arena[(params.v[0].x >> 2u) + 2u * d + 1u] = w0[(1280u >> 2u) + 2u * (si) + 1u];
-}
-
-// ---- webgpu/002-expand-b8b05192.wgsl
+// ---- webgpu/001-expand-b8b05192.wgsl
 @group(0) @binding(0) var<storage, read_write> arena: array<u32>;
 struct Params { v: array<vec4<u32>, 1> }
 @group(0) @binding(1) var<uniform> params: Params;
@@ -55,10 +36,10 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3
   }
 }
 
-// ---- webgpu/003-gather-7fde5dae.wgsl
-@group(0) @binding(0) var<storage, read> w0: array<u32>;
-@group(0) @binding(1) var<storage, read_write> arena: array<u32>;
-struct Params { v: array<vec4<u32>, 1> }
+// ---- webgpu/002-gather-9b61e9a0.wgsl
+@group(0) @binding(0) var<storage, read_write> arena: array<u32>;
+@group(0) @binding(1) var<storage, read> w0: array<u32>;
+struct Params { v: array<vec4<u32>, 2> }
 @group(0) @binding(2) var<uniform> params: Params;
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
@@ -67,19 +48,19 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3
   if (e >= params.v[0].y) { return; }
   var c_r = e;
   let c2 = c_r % 32u; c_r = c_r / 32u;
-  let c1 = c_r % params.v[0].w; c_r = c_r / params.v[0].w;
+  let c1 = c_r % params.v[1].x; c_r = c_r / params.v[1].x;
   let c0 = c_r;
-  let gi = bitcast<i32>(arena[(params.v[0].z >> 2u) + 2u * (c0 * params.v[0].w + c1 * 1u)]);
-  let g = select(u32(gi), u32(gi + i32(100u)), gi < 0i);
-  let si = g * 32u + c2 * 1u;
-  let d = e;
-  arena[(params.v[0].x >> 2u) + 1u * d + 0u] = w0[(2560u >> 2u) + 1u * (si) + 0u];
+  let g_v = bitcast<i32>(arena[(params.v[0].w >> 2u) + 2u * ((c0) * params.v[1].x + (c1))]);
+  let g = select(u32(g_v), u32(g_v + i32(100u)), g_v < 0i);
+  let si = (g) * 32u + (c2);
+  let r = w0[(params.v[0].z >> 2u) + (si)];
+  arena[(params.v[0].x >> 2u) + e] = r;
 }
 
-// ---- webgpu/004-gather-9f3dde3f.wgsl
-@group(0) @binding(0) var<storage, read> w0: array<u32>;
-@group(0) @binding(1) var<storage, read_write> arena: array<u32>;
-struct Params { v: array<vec4<u32>, 1> }
+// ---- webgpu/003-gather-bfc7755b.wgsl
+@group(0) @binding(0) var<storage, read_write> arena: array<u32>;
+@group(0) @binding(1) var<storage, read> w0: array<u32>;
+struct Params { v: array<vec4<u32>, 2> }
 @group(0) @binding(2) var<uniform> params: Params;
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
@@ -88,16 +69,16 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3
   if (e >= params.v[0].y) { return; }
   var c_r = e;
   let c2 = c_r % 32u; c_r = c_r / 32u;
-  let c1 = c_r % params.v[0].w; c_r = c_r / params.v[0].w;
+  let c1 = c_r % params.v[1].x; c_r = c_r / params.v[1].x;
   let c0 = c_r;
-  let gi = bitcast<i32>(arena[(params.v[0].z >> 2u) + 2u * (c0 * params.v[0].w + c1 * 1u)]);
-  let g = select(u32(gi), u32(gi + i32(2u)), gi < 0i);
-  let si = g * 32u + c2 * 1u;
-  let d = e;
-  arena[(params.v[0].x >> 2u) + 1u * d + 0u] = w0[(15360u >> 2u) + 1u * (si) + 0u];
+  let g_v = bitcast<i32>(arena[(params.v[0].w >> 2u) + 2u * ((c0) * params.v[1].x + (c1))]);
+  let g = select(u32(g_v), u32(g_v + i32(2u)), g_v < 0i);
+  let si = (g) * 32u + (c2);
+  let r = w0[(params.v[0].z >> 2u) + (si)];
+  arena[(params.v[0].x >> 2u) + e] = r;
 }
 
-// ---- webgpu/005-add-50375700.wgsl
+// ---- webgpu/004-add-50375700.wgsl
 @group(0) @binding(0) var<storage, read_write> arena: array<u32>;
 struct Params { v: array<vec4<u32>, 1> }
 @group(0) @binding(1) var<uniform> params: Params;
@@ -113,10 +94,10 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3
   }
 }
 
-// ---- webgpu/006-gather-eacc57c6.wgsl
-@group(0) @binding(0) var<storage, read> w0: array<u32>;
-@group(0) @binding(1) var<storage, read_write> arena: array<u32>;
-struct Params { v: array<vec4<u32>, 1> }
+// ---- webgpu/005-gather-32719ada.wgsl
+@group(0) @binding(0) var<storage, read_write> arena: array<u32>;
+@group(0) @binding(1) var<storage, read> w0: array<u32>;
+struct Params { v: array<vec4<u32>, 2> }
 @group(0) @binding(2) var<uniform> params: Params;
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
@@ -125,45 +106,47 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3
   if (e >= params.v[0].y) { return; }
   var c_r = e;
   let c2 = c_r % 32u; c_r = c_r / 32u;
-  let c1 = c_r % params.v[0].w; c_r = c_r / params.v[0].w;
+  let c1 = c_r % params.v[1].x; c_r = c_r / params.v[1].x;
   let c0 = c_r;
-  let gi = bitcast<i32>(arena[(params.v[0].z >> 2u) + 2u * (c0 * params.v[0].w + c1 * 1u)]);
-  let g = select(u32(gi), u32(gi + i32(160u)), gi < 0i);
-  let si = g * 32u + c2 * 1u;
-  let d = e;
-  arena[(params.v[0].x >> 2u) + 1u * d + 0u] = w0[(15616u >> 2u) + 1u * (si) + 0u];
+  let g_v = bitcast<i32>(arena[(params.v[0].w >> 2u) + 2u * ((c1))]);
+  let g = select(u32(g_v), u32(g_v + i32(160u)), g_v < 0i);
+  let si = (g) * 32u + (c2);
+  let r = w0[(params.v[0].z >> 2u) + (si)];
+  arena[(params.v[0].x >> 2u) + e] = r;
 }
 
-// ---- webgpu/007-skiplayernormalization-67cea163.wgsl
+// ---- webgpu/006-skiplayernormalization-94039e40.wgsl
 @group(0) @binding(0) var<storage, read_write> arena: array<u32>;
 @group(0) @binding(1) var<storage, read> w0: array<u32>;
-struct Params { v: array<vec4<u32>, 1> }
+struct Params { v: array<vec4<u32>, 2> }
 @group(0) @binding(2) var<uniform> params: Params;
-var<workgroup> red: array<f32, 64>;
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let gid = wg.x + wg.y * nwg.x;
-  let base = gid * 32u;
-  var s = 0.0;
-  for (var j = lid; j < 32u; j = j + 64u) { let v = (bitcast<f32>(arena[(params.v[0].x >> 2u) + (base + j)]) + bitcast<f32>(arena[(params.v[0].y >> 2u) + ((gid % params.v[0].w) * 32u + j)])); s = s + v;  }
-  red[lid] = s;
-  workgroupBarrier();
-  for (var s = 32u; s > 0u; s = s >> 1u) { if (lid < s) { red[lid] = red[lid] + red[lid + s]; } workgroupBarrier(); }
-  let total = red[0];
-  workgroupBarrier();
-  let mean = total / f32(32u);
-  var q = 0.0;
-  for (var j = lid; j < 32u; j = j + 64u) { let d = (bitcast<f32>(arena[(params.v[0].x >> 2u) + (base + j)]) + bitcast<f32>(arena[(params.v[0].y >> 2u) + ((gid % params.v[0].w) * 32u + j)])) - mean; q = q + d * d; }
-  red[lid] = q;
-  workgroupBarrier();
-  for (var s = 32u; s > 0u; s = s >> 1u) { if (lid < s) { red[lid] = red[lid] + red[lid + s]; } workgroupBarrier(); }
-  let sq = red[0];
-  workgroupBarrier();
-  let inv = inverseSqrt(sq / f32(32u) + 9.999999960041972e-13);
-  for (var j = lid; j < 32u; j = j + 64u) { arena[(params.v[0].z >> 2u) + (base + j)] = bitcast<u32>(((bitcast<f32>(arena[(params.v[0].x >> 2u) + (base + j)]) + bitcast<f32>(arena[(params.v[0].y >> 2u) + ((gid % params.v[0].w) * 32u + j)])) - mean) * inv * bitcast<f32>(w0[(36096u >> 2u) + (j)]) + bitcast<f32>(w0[(36224u >> 2u) + (j)])); }
+  let row = gid * 64u + lid;
+  if (row >= params.v[1].z) { return; }
+  let base = row * 32u;
+  var s0: f32 = 0.0;
+  for (var j = 0u; j < 32u; j = j + 1u) {
+    let p = base + j;
+    let x = (bitcast<f32>(arena[(params.v[0].x >> 2u) + (p)]) + bitcast<f32>(arena[(params.v[0].y >> 2u) + ((row % params.v[1].y) * 32u + j)]));
+    s0 = s0 + x;
+  }
+  let mean = s0 / f32(32u);
+  var q0: f32 = 0.0;
+  for (var j = 0u; j < 32u; j = j + 1u) {
+    let p = base + j;
+    let x = (bitcast<f32>(arena[(params.v[0].x >> 2u) + (p)]) + bitcast<f32>(arena[(params.v[0].y >> 2u) + ((row % params.v[1].y) * 32u + j)]));
+    q0 = q0 + (x - mean) * (x - mean);
+  }
+  let inv = inverseSqrt(q0 / f32(32u) + 9.999999960041972e-13);
+  for (var j = 0u; j < 32u; j = j + 1u) {
+    let p = base + j;
+    arena[(params.v[0].w >> 2u) + (p)] = bitcast<u32>(((bitcast<f32>(arena[(params.v[0].x >> 2u) + (p)]) + bitcast<f32>(arena[(params.v[0].y >> 2u) + ((row % params.v[1].y) * 32u + j)])) - mean) * inv * bitcast<f32>(w0[(params.v[0].z >> 2u) + (j)]) + bitcast<f32>(w0[(params.v[1].x >> 2u) + (j)]));
+  }
 }
 
-// ---- webgpu/008-cast-9fc17efd.wgsl
+// ---- webgpu/007-cast-9fc17efd.wgsl
 @group(0) @binding(0) var<storage, read_write> arena: array<u32>;
 struct Params { v: array<vec4<u32>, 1> }
 @group(0) @binding(1) var<uniform> params: Params;
@@ -179,7 +162,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3
   }
 }
 
-// ---- webgpu/009-sub-4ac3ddd2.wgsl
+// ---- webgpu/008-sub-56c6efff.wgsl
 @group(0) @binding(0) var<storage, read_write> arena: array<u32>;
 @group(0) @binding(1) var<storage, read> w0: array<u32>;
 struct Params { v: array<vec4<u32>, 1> }
@@ -188,15 +171,15 @@ struct Params { v: array<vec4<u32>, 1> }
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let gid = wg.x + wg.y * nwg.x;
   let e0 = gid * 64u + lid;
-  if (e0 >= params.v[0].z) { return; }
+  if (e0 >= params.v[0].w) { return; }
   {
   let e = e0;
-  let v = (bitcast<f32>(w0[(36352u >> 2u) + (0u)]) - bitcast<f32>(arena[(params.v[0].y >> 2u) + (e)]));
+  let v = (bitcast<f32>(w0[(params.v[0].y >> 2u) + (0u)]) - bitcast<f32>(arena[(params.v[0].z >> 2u) + (e)]));
   arena[(params.v[0].x >> 2u) + (e)] = bitcast<u32>(v);
   }
 }
 
-// ---- webgpu/010-mul-8358782e.wgsl
+// ---- webgpu/009-mul-65185ad0.wgsl
 @group(0) @binding(0) var<storage, read_write> arena: array<u32>;
 @group(0) @binding(1) var<storage, read> w0: array<u32>;
 struct Params { v: array<vec4<u32>, 1> }
@@ -205,233 +188,242 @@ struct Params { v: array<vec4<u32>, 1> }
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let gid = wg.x + wg.y * nwg.x;
   let e0 = gid * 64u + lid;
-  if (e0 >= params.v[0].z) { return; }
+  if (e0 >= params.v[0].w) { return; }
   {
   let e = e0;
-  let v = (bitcast<f32>(arena[(params.v[0].y >> 2u) + (e)]) * bitcast<f32>(w0[(36416u >> 2u) + (0u)]));
+  let v = (bitcast<f32>(arena[(params.v[0].y >> 2u) + (e)]) * bitcast<f32>(w0[(params.v[0].z >> 2u) + (0u)]));
   arena[(params.v[0].x >> 2u) + (e)] = bitcast<u32>(v);
   }
 }
 
-// ---- webgpu/011-linear-ec1e52bf.wgsl
+// ---- webgpu/010-linear-8569aedf.wgsl
 @group(0) @binding(0) var<storage, read_write> arena: array<u32>;
 @group(0) @binding(1) var<storage, read> w0: array<u32>;
-struct Params { v: array<vec4<u32>, 1> }
+struct Params { v: array<vec4<u32>, 2> }
 @group(0) @binding(2) var<uniform> params: Params;
-var<workgroup> tileA: array<f32, 256>;
-var<workgroup> tileB: array<f32, 256>;
-@compute @workgroup_size(256)
+var<workgroup> As: array<vec4<f32>, 256>;
+var<workgroup> Bs: array<vec4<f32>, 128>;
+@compute @workgroup_size(128)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let gid = wg.x + wg.y * nwg.x;
-  let tn = gid % ((32u + 15u) / 16u);
-  let tm = (gid / ((32u + 15u) / 16u)) % ((params.v[0].z + 15u) / 16u);
-  let bi = gid / (((32u + 15u) / 16u) * ((params.v[0].z + 15u) / 16u));
-  let lr = lid / 16u;
-  let lc = lid % 16u;
-  let row = tm * 16u + lr;
-  let col = tn * 16u + lc;
-  var acc = 0.0;
+  if (gid >= ((params.v[0].w + 63u) / 64u) * 1u) { return; }
+  let tn0 = (gid % 1u) * 32u;
+  let tm0 = ((gid / 1u) % ((params.v[0].w + 63u) / 64u)) * 64u;
+  let bi = gid / (1u * ((params.v[0].w + 63u) / 64u));
+  let tx = lid % 8u;
+  let ty = lid / 8u;
+  var acc: array<vec4<f32>, 4>;
   for (var k0 = 0u; k0 < 32u; k0 = k0 + 16u) {
-    let ka = k0 + lc;
-    var av = 0.0;
-    if (row < params.v[0].z && ka < 32u) { av = bitcast<f32>(arena[(params.v[0].x >> 2u) + (0u + row * 32u + ka)]); }
-    tileA[lid] = av;
-    let kb = k0 + lr;
-    var bv = 0.0;
-    if (kb < 32u && col < 32u) { bv = bitcast<f32>(w0[(36480u >> 2u) + (0u + kb * 32u + col)]); }
-    tileB[lid] = bv;
+    for (var e = lid; e < 256u; e = e + 128u) {
+      let vv = e / 4u;
+      let kk = (e % 4u) * 4u;
+      let gv = tm0 + vv;
+      let gk = k0 + kk;
+      var x = vec4<f32>(0.0);
+      if (gv < params.v[0].w && gk < 32u) { x = vec4<f32>(bitcast<f32>(arena[(params.v[0].x >> 2u) + ((gv) * 32u + gk)]), bitcast<f32>(arena[(params.v[0].x >> 2u) + ((gv) * 32u + gk + 1u)]), bitcast<f32>(arena[(params.v[0].x >> 2u) + ((gv) * 32u + gk + 2u)]), bitcast<f32>(arena[(params.v[0].x >> 2u) + ((gv) * 32u + gk + 3u)])); }
+      As[(kk + 0u) * 16u + vv / 4u][vv % 4u] = x.x;
+      As[(kk + 1u) * 16u + vv / 4u][vv % 4u] = x.y;
+      As[(kk + 2u) * 16u + vv / 4u][vv % 4u] = x.z;
+      As[(kk + 3u) * 16u + vv / 4u][vv % 4u] = x.w;
+    }
+    for (var e = lid; e < 128u; e = e + 128u) {
+      let vv = (e % 8u) * 4u;
+      let kk = e / 8u;
+      let gv = tn0 + vv;
+      let gk = k0 + kk;
+      var x = vec4<f32>(0.0);
+      if (gv < 32u && gk < 32u) { x = vec4<f32>(bitcast<f32>(w0[(params.v[0].y >> 2u) + (((gv) / 8u * 32u + gk) * 8u + (gv) % 8u)]), bitcast<f32>(w0[(params.v[0].y >> 2u) + (((gv + 1u) / 8u * 32u + gk) * 8u + (gv + 1u) % 8u)]), bitcast<f32>(w0[(params.v[0].y >> 2u) + (((gv + 2u) / 8u * 32u + gk) * 8u + (gv + 2u) % 8u)]), bitcast<f32>(w0[(params.v[0].y >> 2u) + (((gv + 3u) / 8u * 32u + gk) * 8u + (gv + 3u) % 8u)])); }
+      Bs[e] = x;
+    }
     workgroupBarrier();
-    for (var kk = 0u; kk < 16u; kk = kk + 1u) { acc = acc + tileA[lr * 16u + kk] * tileB[kk * 16u + lc]; }
+    for (var kk = 0u; kk < 16u; kk = kk + 1u) {
+      let av = As[kk * 16u + ty];
+      let bv = Bs[kk * 8u + tx];
+      acc[0] = acc[0] + av.x * bv;
+      acc[1] = acc[1] + av.y * bv;
+      acc[2] = acc[2] + av.z * bv;
+      acc[3] = acc[3] + av.w * bv;
+    }
     workgroupBarrier();
   }
-  if (row >= params.v[0].z || col >= 32u) { return; }
-  let e = (bi * params.v[0].z + row) * 32u + col;
-  acc = acc + bitcast<f32>(w0[(40576u >> 2u) + (col)]);
-  arena[(params.v[0].y >> 2u) + (e)] = bitcast<u32>(acc);
-}
-
-// ---- webgpu/012-linear-c24dddf3.wgsl
-@group(0) @binding(0) var<storage, read_write> arena: array<u32>;
-@group(0) @binding(1) var<storage, read> w0: array<u32>;
-struct Params { v: array<vec4<u32>, 1> }
-@group(0) @binding(2) var<uniform> params: Params;
-var<workgroup> tileA: array<f32, 256>;
-var<workgroup> tileB: array<f32, 256>;
-@compute @workgroup_size(256)
-fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let gid = wg.x + wg.y * nwg.x;
-  let tn = gid % ((32u + 15u) / 16u);
-  let tm = (gid / ((32u + 15u) / 16u)) % ((params.v[0].z + 15u) / 16u);
-  let bi = gid / (((32u + 15u) / 16u) * ((params.v[0].z + 15u) / 16u));
-  let lr = lid / 16u;
-  let lc = lid % 16u;
-  let row = tm * 16u + lr;
-  let col = tn * 16u + lc;
-  var acc = 0.0;
-  for (var k0 = 0u; k0 < 32u; k0 = k0 + 16u) {
-    let ka = k0 + lc;
-    var av = 0.0;
-    if (row < params.v[0].z && ka < 32u) { av = bitcast<f32>(arena[(params.v[0].x >> 2u) + (0u + row * 32u + ka)]); }
-    tileA[lid] = av;
-    let kb = k0 + lr;
-    var bv = 0.0;
-    if (kb < 32u && col < 32u) { bv = bitcast<f32>(w0[(40704u >> 2u) + (0u + kb * 32u + col)]); }
-    tileB[lid] = bv;
-    workgroupBarrier();
-    for (var kk = 0u; kk < 16u; kk = kk + 1u) { acc = acc + tileA[lr * 16u + kk] * tileB[kk * 16u + lc]; }
-    workgroupBarrier();
+  for (var i = 0u; i < 4u; i = i + 1u) {
+    let row = tm0 + ty * 4u + i;
+    if (row >= params.v[0].w) { break; }
+    for (var j = 0u; j < 4u; j = j + 1u) {
+      let col = tn0 + tx * 4u + j;
+      if (col >= 32u) { break; }
+      let e = (bi * params.v[0].w + row) * 32u + col;
+      var v = acc[i][j];
+      v = v + bitcast<f32>(w0[(params.v[1].x >> 2u) + (col)]);
+      arena[(params.v[0].z >> 2u) + (e)] = bitcast<u32>(v);
+    }
   }
-  if (row >= params.v[0].z || col >= 32u) { return; }
-  let e = (bi * params.v[0].z + row) * 32u + col;
-  acc = acc + bitcast<f32>(w0[(44800u >> 2u) + (col)]);
-  arena[(params.v[0].y >> 2u) + (e)] = bitcast<u32>(acc);
 }
 
-// ---- webgpu/013-linear-19747b64.wgsl
-@group(0) @binding(0) var<storage, read_write> arena: array<u32>;
-@group(0) @binding(1) var<storage, read> w0: array<u32>;
-struct Params { v: array<vec4<u32>, 1> }
-@group(0) @binding(2) var<uniform> params: Params;
-var<workgroup> tileA: array<f32, 256>;
-var<workgroup> tileB: array<f32, 256>;
-@compute @workgroup_size(256)
-fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let gid = wg.x + wg.y * nwg.x;
-  let tn = gid % ((32u + 15u) / 16u);
-  let tm = (gid / ((32u + 15u) / 16u)) % ((params.v[0].z + 15u) / 16u);
-  let bi = gid / (((32u + 15u) / 16u) * ((params.v[0].z + 15u) / 16u));
-  let lr = lid / 16u;
-  let lc = lid % 16u;
-  let row = tm * 16u + lr;
-  let col = tn * 16u + lc;
-  var acc = 0.0;
-  for (var k0 = 0u; k0 < 32u; k0 = k0 + 16u) {
-    let ka = k0 + lc;
-    var av = 0.0;
-    if (row < params.v[0].z && ka < 32u) { av = bitcast<f32>(arena[(params.v[0].x >> 2u) + (0u + row * 32u + ka)]); }
-    tileA[lid] = av;
-    let kb = k0 + lr;
-    var bv = 0.0;
-    if (kb < 32u && col < 32u) { bv = bitcast<f32>(w0[(44928u >> 2u) + (0u + kb * 32u + col)]); }
-    tileB[lid] = bv;
-    workgroupBarrier();
-    for (var kk = 0u; kk < 16u; kk = kk + 1u) { acc = acc + tileA[lr * 16u + kk] * tileB[kk * 16u + lc]; }
-    workgroupBarrier();
-  }
-  if (row >= params.v[0].z || col >= 32u) { return; }
-  let e = (bi * params.v[0].z + row) * 32u + col;
-  acc = acc + bitcast<f32>(w0[(49024u >> 2u) + (col)]);
-  arena[(params.v[0].y >> 2u) + (e)] = bitcast<u32>(acc);
-}
-
-// ---- webgpu/014-attention-a403acc5.wgsl
+// ---- webgpu/011-attention-124fefc6.wgsl
 @group(0) @binding(0) var<storage, read_write> arena: array<u32>;
 struct Params { v: array<vec4<u32>, 2> }
 @group(0) @binding(1) var<uniform> params: Params;
+var<workgroup> Qs: array<vec4<f32>, 64>;
+var<workgroup> KV: array<vec4<f32>, 64>;
+var<workgroup> Ss: array<f32, 1024>;
+var<workgroup> ms: array<f32, 32>;
+var<workgroup> ls: array<f32, 32>;
+var<workgroup> als: array<f32, 32>;
+fn xfc_nan() -> f32 { var bits = 0x7fc00000u; return bitcast<f32>(bits); }
+fn xfc_inf() -> f32 { var bits = 0x7f800000u; return bitcast<f32>(bits); }
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let gid = wg.x + wg.y * nwg.x;
-  let t = gid * 64u + lid;
-  if (t >= params.v[1].x) { return; }
-  let i = t % params.v[1].y;
-  let h = (t / params.v[1].y) % 4u;
-  let bi = t / (params.v[1].y * 4u);
-  let qo = ((bi * params.v[1].y + i) * 32u) + h * 8u;
-  var acc: array<f32, 8>;
-  var m = -3.0e38;
-  var l = 0.0;
-  var kEnd = params.v[1].y;
-  for (var j = 0u; j < kEnd; j = j + 1u) {
-    let ko = ((bi * params.v[1].y + j) * 32u) + h * 8u;
-    var s = 0.0;
-    for (var d = 0u; d < 8u; d = d + 1u) { s = s + bitcast<f32>(arena[(params.v[0].x >> 2u) + (qo + d)]) * bitcast<f32>(arena[(params.v[0].y >> 2u) + (ko + d)]); }
-    s = s * 0.3535533845424652;
-    s = s + bitcast<f32>(arena[(params.v[1].z >> 2u) + (bi * params.v[1].y + j * 1u)]);
-    let mNew = max(m, s);
-    let corr = exp(m - mNew);
-    let p = exp(s - mNew);
-    l = l * corr + p;
-    let vo = ((bi * params.v[1].y + j) * 32u) + h * 8u;
-    for (var d = 0u; d < 8u; d = d + 1u) { acc[d] = acc[d] * corr + p * bitcast<f32>(arena[(params.v[0].z >> 2u) + (vo + d)]); }
-    m = mNew;
+  if (gid >= params.v[1].z * ((params.v[0].x + 31u) / 32u)) { return; }
+  let negInf = -xfc_inf();
+  let q0 = (gid % ((params.v[0].x + 31u) / 32u)) * 32u;
+  let l = gid / ((params.v[0].x + 31u) / 32u);
+  var ld_r = l;
+  let ld1 = ld_r % 4u; ld_r = ld_r / 4u;
+  let ld0 = ld_r;
+  let qBase = ld0 * params.v[1].y + ld1 * 8u;
+  let kBase = ld0 * params.v[1].y + ld1 * 8u;
+  let vBase = ld0 * params.v[1].y + ld1 * 8u;
+  let yBase = ld0 * params.v[1].y + ld1 * 8u;
+  {
+    let t = 0u;
+    let e = lid;
+    let r = e / 2u;
+    let i = q0 + r;
+    var x = vec4<f32>(0.0);
+    if (i < params.v[0].x) { x = vec4<f32>(bitcast<f32>(arena[(params.v[0].y >> 2u) + (qBase + (i) * 32u + (e % 2u * 4u + 0u) * 1u)]), bitcast<f32>(arena[(params.v[0].y >> 2u) + (qBase + (i) * 32u + (e % 2u * 4u + 1u) * 1u)]), bitcast<f32>(arena[(params.v[0].y >> 2u) + (qBase + (i) * 32u + (e % 2u * 4u + 2u) * 1u)]), bitcast<f32>(arena[(params.v[0].y >> 2u) + (qBase + (i) * 32u + (e % 2u * 4u + 3u) * 1u)])) * 0.3535533845424652; }
+    Qs[e] = x;
   }
-  let yo = ((bi * params.v[1].y + i) * 32u) + h * 8u;
-  for (var d = 0u; d < 8u; d = d + 1u) { arena[(params.v[0].w >> 2u) + (yo + d)] = bitcast<u32>(acc[d] / l); }
+  if (lid < 32u) { ms[lid] = 0.0; ls[lid] = 0.0; }
+  var acc: array<vec4<f32>, 1>;
+  let kEnd = params.v[0].x;
+  workgroupBarrier();
+  for (var k0 = 0u; k0 < kEnd; k0 = k0 + 32u) {
+    {
+      let t = 0u;
+    let e = lid;
+      let j = e / 2u;
+      let d = e % 2u;
+      var x = vec4<f32>(0.0);
+      if (k0 + j < params.v[0].x) { x = vec4<f32>(bitcast<f32>(arena[(params.v[0].z >> 2u) + (kBase + (k0 + j) * 32u + (d * 4u + 0u) * 1u)]), bitcast<f32>(arena[(params.v[0].z >> 2u) + (kBase + (k0 + j) * 32u + (d * 4u + 1u) * 1u)]), bitcast<f32>(arena[(params.v[0].z >> 2u) + (kBase + (k0 + j) * 32u + (d * 4u + 2u) * 1u)]), bitcast<f32>(arena[(params.v[0].z >> 2u) + (kBase + (k0 + j) * 32u + (d * 4u + 3u) * 1u)])); }
+      KV[j * 2u + d] = x;
+    }
+    workgroupBarrier();
+    for (var t = 0u; t < 16u; t = t + 1u) {
+      let e = lid + t * 64u;
+      let r = e / 32u;
+      let j = e % 32u;
+      let i = q0 + r;
+      let kj = k0 + j;
+      var s = 0.0;
+      for (var d = 0u; d < 2u; d = d + 1u) { s = s + dot(Qs[r * 2u + d], KV[j * 2u + d]); }
+      var dropped = kj >= params.v[0].x || i >= params.v[0].x;
+      if (!dropped) {
+        let mv = bitcast<f32>(arena[(params.v[1].w >> 2u) + (ld0 * params.v[0].x + kj)]);
+        dropped = bitcast<u32>(mv) == 0xff800000u;
+        s = s + mv;
+      }
+      Ss[e] = select(s, negInf, dropped);
+    }
+    workgroupBarrier();
+    {
+      let t = 0u;
+    let e = lid;
+      let j = e / 2u;
+      var x = vec4<f32>(0.0);
+      if (k0 + j < params.v[0].x) { x = vec4<f32>(bitcast<f32>(arena[(params.v[0].w >> 2u) + (vBase + (k0 + j) * 32u + (e % 2u * 4u + 0u) * 1u)]), bitcast<f32>(arena[(params.v[0].w >> 2u) + (vBase + (k0 + j) * 32u + (e % 2u * 4u + 1u) * 1u)]), bitcast<f32>(arena[(params.v[0].w >> 2u) + (vBase + (k0 + j) * 32u + (e % 2u * 4u + 2u) * 1u)]), bitcast<f32>(arena[(params.v[0].w >> 2u) + (vBase + (k0 + j) * 32u + (e % 2u * 4u + 3u) * 1u)])); }
+      KV[e] = x;
+    }
+    if (lid < 32u) {
+      let mOld = ms[lid];
+      let lOld = ls[lid];
+      var mx = mOld;
+      var seen = lOld > 0.0;
+      for (var j = 0u; j < 32u; j = j + 1u) {
+        let s = Ss[lid * 32u + j];
+        if (bitcast<u32>(s) != 0xff800000u) { mx = select(s, max(mx, s), seen); seen = true; }
+      }
+      var sum = 0.0;
+      for (var j = 0u; j < 32u; j = j + 1u) {
+        let s = Ss[lid * 32u + j];
+        var p = 0.0;
+        if (seen && bitcast<u32>(s) != 0xff800000u) { p = exp(s - mx); }
+        Ss[lid * 32u + j] = p;
+        sum = sum + p;
+      }
+      let alpha = select(1.0, exp(mOld - mx), lOld > 0.0);
+      ms[lid] = mx;
+      ls[lid] = lOld * alpha + sum;
+      als[lid] = alpha;
+    }
+    workgroupBarrier();
+    {
+      let t = 0u;
+    let e = lid;
+      let r = e / 2u;
+      let d = e % 2u;
+      var o = acc[t] * als[r];
+      for (var j = 0u; j < 32u; j = j + 1u) { o = o + Ss[r * 32u + j] * KV[j * 2u + d]; }
+      acc[t] = o;
+    }
+    workgroupBarrier();
+  }
+  {
+    let t = 0u;
+    let e = lid;
+    let r = e / 2u;
+    let d = e % 2u;
+    let i = q0 + r;
+    if (i < params.v[0].x) {
+      let lr = ls[r];
+      let o = select(acc[t] / lr, vec4<f32>(xfc_nan()), lr == 0.0);
+      arena[(params.v[1].x >> 2u) + (yBase + i * 32u + (d * 4u + 0u) * 1u)] = bitcast<u32>(o.x);
+      arena[(params.v[1].x >> 2u) + (yBase + i * 32u + (d * 4u + 1u) * 1u)] = bitcast<u32>(o.y);
+      arena[(params.v[1].x >> 2u) + (yBase + i * 32u + (d * 4u + 2u) * 1u)] = bitcast<u32>(o.z);
+      arena[(params.v[1].x >> 2u) + (yBase + i * 32u + (d * 4u + 3u) * 1u)] = bitcast<u32>(o.w);
+    }
+  }
 }
 
-// ---- webgpu/015-linear-944b0b69.wgsl
+// ---- webgpu/012-skiplayernormalization-dce35fbc.wgsl
 @group(0) @binding(0) var<storage, read_write> arena: array<u32>;
 @group(0) @binding(1) var<storage, read> w0: array<u32>;
-struct Params { v: array<vec4<u32>, 1> }
+struct Params { v: array<vec4<u32>, 2> }
 @group(0) @binding(2) var<uniform> params: Params;
-var<workgroup> tileA: array<f32, 256>;
-var<workgroup> tileB: array<f32, 256>;
-@compute @workgroup_size(256)
-fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let gid = wg.x + wg.y * nwg.x;
-  let tn = gid % ((32u + 15u) / 16u);
-  let tm = (gid / ((32u + 15u) / 16u)) % ((params.v[0].z + 15u) / 16u);
-  let bi = gid / (((32u + 15u) / 16u) * ((params.v[0].z + 15u) / 16u));
-  let lr = lid / 16u;
-  let lc = lid % 16u;
-  let row = tm * 16u + lr;
-  let col = tn * 16u + lc;
-  var acc = 0.0;
-  for (var k0 = 0u; k0 < 32u; k0 = k0 + 16u) {
-    let ka = k0 + lc;
-    var av = 0.0;
-    if (row < params.v[0].z && ka < 32u) { av = bitcast<f32>(arena[(params.v[0].x >> 2u) + (0u + row * 32u + ka)]); }
-    tileA[lid] = av;
-    let kb = k0 + lr;
-    var bv = 0.0;
-    if (kb < 32u && col < 32u) { bv = bitcast<f32>(w0[(49152u >> 2u) + (0u + kb * 32u + col)]); }
-    tileB[lid] = bv;
-    workgroupBarrier();
-    for (var kk = 0u; kk < 16u; kk = kk + 1u) { acc = acc + tileA[lr * 16u + kk] * tileB[kk * 16u + lc]; }
-    workgroupBarrier();
-  }
-  if (row >= params.v[0].z || col >= 32u) { return; }
-  let e = (bi * params.v[0].z + row) * 32u + col;
-  acc = acc + bitcast<f32>(w0[(53248u >> 2u) + (col)]);
-  arena[(params.v[0].y >> 2u) + (e)] = bitcast<u32>(acc);
-}
-
-// ---- webgpu/016-skiplayernormalization-210e2f1b.wgsl
-@group(0) @binding(0) var<storage, read_write> arena: array<u32>;
-@group(0) @binding(1) var<storage, read> w0: array<u32>;
-struct Params { v: array<vec4<u32>, 1> }
-@group(0) @binding(2) var<uniform> params: Params;
-var<workgroup> red: array<f32, 64>;
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let gid = wg.x + wg.y * nwg.x;
-  let base = gid * 32u;
-  var s = 0.0;
-  for (var j = lid; j < 32u; j = j + 64u) { let v = (bitcast<f32>(arena[(params.v[0].x >> 2u) + (base + j)]) + bitcast<f32>(arena[(params.v[0].y >> 2u) + (base + j)])); s = s + v;  }
-  red[lid] = s;
-  workgroupBarrier();
-  for (var s = 32u; s > 0u; s = s >> 1u) { if (lid < s) { red[lid] = red[lid] + red[lid + s]; } workgroupBarrier(); }
-  let total = red[0];
-  workgroupBarrier();
-  let mean = total / f32(32u);
-  var q = 0.0;
-  for (var j = lid; j < 32u; j = j + 64u) { let d = (bitcast<f32>(arena[(params.v[0].x >> 2u) + (base + j)]) + bitcast<f32>(arena[(params.v[0].y >> 2u) + (base + j)])) - mean; q = q + d * d; }
-  red[lid] = q;
-  workgroupBarrier();
-  for (var s = 32u; s > 0u; s = s >> 1u) { if (lid < s) { red[lid] = red[lid] + red[lid + s]; } workgroupBarrier(); }
-  let sq = red[0];
-  workgroupBarrier();
-  let inv = inverseSqrt(sq / f32(32u) + 9.999999960041972e-13);
-  for (var j = lid; j < 32u; j = j + 64u) { arena[(params.v[0].z >> 2u) + (base + j)] = bitcast<u32>(((bitcast<f32>(arena[(params.v[0].x >> 2u) + (base + j)]) + bitcast<f32>(arena[(params.v[0].y >> 2u) + (base + j)])) - mean) * inv * bitcast<f32>(w0[(53376u >> 2u) + (j)]) + bitcast<f32>(w0[(53504u >> 2u) + (j)])); }
+  let row = gid * 64u + lid;
+  if (row >= params.v[1].y) { return; }
+  let base = row * 32u;
+  var s0: f32 = 0.0;
+  for (var j = 0u; j < 32u; j = j + 1u) {
+    let p = base + j;
+    let x = (bitcast<f32>(arena[(params.v[0].x >> 2u) + (p)]) + bitcast<f32>(arena[(params.v[0].y >> 2u) + (p)]));
+    s0 = s0 + x;
+  }
+  let mean = s0 / f32(32u);
+  var q0: f32 = 0.0;
+  for (var j = 0u; j < 32u; j = j + 1u) {
+    let p = base + j;
+    let x = (bitcast<f32>(arena[(params.v[0].x >> 2u) + (p)]) + bitcast<f32>(arena[(params.v[0].y >> 2u) + (p)]));
+    q0 = q0 + (x - mean) * (x - mean);
+  }
+  let inv = inverseSqrt(q0 / f32(32u) + 9.999999960041972e-13);
+  for (var j = 0u; j < 32u; j = j + 1u) {
+    let p = base + j;
+    arena[(params.v[0].w >> 2u) + (p)] = bitcast<u32>(((bitcast<f32>(arena[(params.v[0].x >> 2u) + (p)]) + bitcast<f32>(arena[(params.v[0].y >> 2u) + (p)])) - mean) * inv * bitcast<f32>(w0[(params.v[0].z >> 2u) + (j)]) + bitcast<f32>(w0[(params.v[1].x >> 2u) + (j)]));
+  }
 }
 
-// ---- webgpu/017-linear-08a9339b.wgsl
+// ---- webgpu/013-linear-7807f95c.wgsl
 @group(0) @binding(0) var<storage, read_write> arena: array<u32>;
 @group(0) @binding(1) var<storage, read> w0: array<u32>;
-struct Params { v: array<vec4<u32>, 1> }
+struct Params { v: array<vec4<u32>, 2> }
 @group(0) @binding(2) var<uniform> params: Params;
-var<workgroup> tileA: array<f32, 256>;
-var<workgroup> tileB: array<f32, 256>;
+var<workgroup> As: array<vec4<f32>, 256>;
+var<workgroup> Bs: array<vec4<f32>, 256>;
 fn xfc_erf(x: f32) -> f32 {
   // Abramowitz-Stegun 7.1.26 is too coarse; use erf(x) = sign(x)(1 - t·exp(-x²+P(t))) (Numerical Recipes erfc, |err| < 1.2e-7).
   let z = abs(x);
@@ -444,386 +436,121 @@ fn xfc_gelu(x: f32) -> f32 { return 0.5 * x * (1.0 + xfc_erf(x * 0.7071067811865
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let gid = wg.x + wg.y * nwg.x;
-  let tn = gid % ((64u + 15u) / 16u);
-  let tm = (gid / ((64u + 15u) / 16u)) % ((params.v[0].z + 15u) / 16u);
-  let bi = gid / (((64u + 15u) / 16u) * ((params.v[0].z + 15u) / 16u));
-  let lr = lid / 16u;
-  let lc = lid % 16u;
-  let row = tm * 16u + lr;
-  let col = tn * 16u + lc;
-  var acc = 0.0;
+  if (gid >= ((params.v[0].w + 63u) / 64u) * 1u) { return; }
+  let tn0 = (gid % 1u) * 64u;
+  let tm0 = ((gid / 1u) % ((params.v[0].w + 63u) / 64u)) * 64u;
+  let bi = gid / (1u * ((params.v[0].w + 63u) / 64u));
+  let tx = lid % 16u;
+  let ty = lid / 16u;
+  var acc: array<vec4<f32>, 4>;
   for (var k0 = 0u; k0 < 32u; k0 = k0 + 16u) {
-    let ka = k0 + lc;
-    var av = 0.0;
-    if (row < params.v[0].z && ka < 32u) { av = bitcast<f32>(arena[(params.v[0].x >> 2u) + (0u + row * 32u + ka)]); }
-    tileA[lid] = av;
-    let kb = k0 + lr;
-    var bv = 0.0;
-    if (kb < 32u && col < 64u) { bv = bitcast<f32>(w0[(53632u >> 2u) + (0u + kb * 64u + col)]); }
-    tileB[lid] = bv;
+    for (var e = lid; e < 256u; e = e + 256u) {
+      let vv = e / 4u;
+      let kk = (e % 4u) * 4u;
+      let gv = tm0 + vv;
+      let gk = k0 + kk;
+      var x = vec4<f32>(0.0);
+      if (gv < params.v[0].w && gk < 32u) { x = vec4<f32>(bitcast<f32>(arena[(params.v[0].x >> 2u) + ((gv) * 32u + gk)]), bitcast<f32>(arena[(params.v[0].x >> 2u) + ((gv) * 32u + gk + 1u)]), bitcast<f32>(arena[(params.v[0].x >> 2u) + ((gv) * 32u + gk + 2u)]), bitcast<f32>(arena[(params.v[0].x >> 2u) + ((gv) * 32u + gk + 3u)])); }
+      As[(kk + 0u) * 16u + vv / 4u][vv % 4u] = x.x;
+      As[(kk + 1u) * 16u + vv / 4u][vv % 4u] = x.y;
+      As[(kk + 2u) * 16u + vv / 4u][vv % 4u] = x.z;
+      As[(kk + 3u) * 16u + vv / 4u][vv % 4u] = x.w;
+    }
+    for (var e = lid; e < 256u; e = e + 256u) {
+      let vv = (e % 16u) * 4u;
+      let kk = e / 16u;
+      let gv = tn0 + vv;
+      let gk = k0 + kk;
+      var x = vec4<f32>(0.0);
+      if (gv < 64u && gk < 32u) { x = vec4<f32>(bitcast<f32>(w0[(params.v[0].y >> 2u) + (((gv) / 8u * 32u + gk) * 8u + (gv) % 8u)]), bitcast<f32>(w0[(params.v[0].y >> 2u) + (((gv + 1u) / 8u * 32u + gk) * 8u + (gv + 1u) % 8u)]), bitcast<f32>(w0[(params.v[0].y >> 2u) + (((gv + 2u) / 8u * 32u + gk) * 8u + (gv + 2u) % 8u)]), bitcast<f32>(w0[(params.v[0].y >> 2u) + (((gv + 3u) / 8u * 32u + gk) * 8u + (gv + 3u) % 8u)])); }
+      Bs[e] = x;
+    }
     workgroupBarrier();
-    for (var kk = 0u; kk < 16u; kk = kk + 1u) { acc = acc + tileA[lr * 16u + kk] * tileB[kk * 16u + lc]; }
+    for (var kk = 0u; kk < 16u; kk = kk + 1u) {
+      let av = As[kk * 16u + ty];
+      let bv = Bs[kk * 16u + tx];
+      acc[0] = acc[0] + av.x * bv;
+      acc[1] = acc[1] + av.y * bv;
+      acc[2] = acc[2] + av.z * bv;
+      acc[3] = acc[3] + av.w * bv;
+    }
     workgroupBarrier();
   }
-  if (row >= params.v[0].z || col >= 64u) { return; }
-  let e = (bi * params.v[0].z + row) * 64u + col;
-  acc = acc + bitcast<f32>(w0[(61824u >> 2u) + (col)]);
-  acc = xfc_gelu(acc);
-  arena[(params.v[0].y >> 2u) + (e)] = bitcast<u32>(acc);
+  for (var i = 0u; i < 4u; i = i + 1u) {
+    let row = tm0 + ty * 4u + i;
+    if (row >= params.v[0].w) { break; }
+    for (var j = 0u; j < 4u; j = j + 1u) {
+      let col = tn0 + tx * 4u + j;
+      if (col >= 64u) { break; }
+      let e = (bi * params.v[0].w + row) * 64u + col;
+      var v = acc[i][j];
+      v = v + bitcast<f32>(w0[(params.v[1].x >> 2u) + (col)]);
+      v = xfc_gelu(v);
+      arena[(params.v[0].z >> 2u) + (e)] = bitcast<u32>(v);
+    }
+  }
 }
 
-// ---- webgpu/018-linear-b60f099a.wgsl
+// ---- webgpu/014-linear-3a536b2e.wgsl
 @group(0) @binding(0) var<storage, read_write> arena: array<u32>;
 @group(0) @binding(1) var<storage, read> w0: array<u32>;
-struct Params { v: array<vec4<u32>, 1> }
+struct Params { v: array<vec4<u32>, 2> }
 @group(0) @binding(2) var<uniform> params: Params;
-var<workgroup> tileA: array<f32, 256>;
-var<workgroup> tileB: array<f32, 256>;
-@compute @workgroup_size(256)
+var<workgroup> As: array<vec4<f32>, 256>;
+var<workgroup> Bs: array<vec4<f32>, 128>;
+@compute @workgroup_size(128)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let gid = wg.x + wg.y * nwg.x;
-  let tn = gid % ((32u + 15u) / 16u);
-  let tm = (gid / ((32u + 15u) / 16u)) % ((params.v[0].z + 15u) / 16u);
-  let bi = gid / (((32u + 15u) / 16u) * ((params.v[0].z + 15u) / 16u));
-  let lr = lid / 16u;
-  let lc = lid % 16u;
-  let row = tm * 16u + lr;
-  let col = tn * 16u + lc;
-  var acc = 0.0;
+  if (gid >= ((params.v[0].w + 63u) / 64u) * 1u) { return; }
+  let tn0 = (gid % 1u) * 32u;
+  let tm0 = ((gid / 1u) % ((params.v[0].w + 63u) / 64u)) * 64u;
+  let bi = gid / (1u * ((params.v[0].w + 63u) / 64u));
+  let tx = lid % 8u;
+  let ty = lid / 8u;
+  var acc: array<vec4<f32>, 4>;
   for (var k0 = 0u; k0 < 64u; k0 = k0 + 16u) {
-    let ka = k0 + lc;
-    var av = 0.0;
-    if (row < params.v[0].z && ka < 64u) { av = bitcast<f32>(arena[(params.v[0].x >> 2u) + (0u + row * 64u + ka)]); }
-    tileA[lid] = av;
-    let kb = k0 + lr;
-    var bv = 0.0;
-    if (kb < 64u && col < 32u) { bv = bitcast<f32>(w0[(62080u >> 2u) + (0u + kb * 32u + col)]); }
-    tileB[lid] = bv;
+    for (var e = lid; e < 256u; e = e + 128u) {
+      let vv = e / 4u;
+      let kk = (e % 4u) * 4u;
+      let gv = tm0 + vv;
+      let gk = k0 + kk;
+      var x = vec4<f32>(0.0);
+      if (gv < params.v[0].w && gk < 64u) { x = vec4<f32>(bitcast<f32>(arena[(params.v[0].x >> 2u) + ((gv) * 64u + gk)]), bitcast<f32>(arena[(params.v[0].x >> 2u) + ((gv) * 64u + gk + 1u)]), bitcast<f32>(arena[(params.v[0].x >> 2u) + ((gv) * 64u + gk + 2u)]), bitcast<f32>(arena[(params.v[0].x >> 2u) + ((gv) * 64u + gk + 3u)])); }
+      As[(kk + 0u) * 16u + vv / 4u][vv % 4u] = x.x;
+      As[(kk + 1u) * 16u + vv / 4u][vv % 4u] = x.y;
+      As[(kk + 2u) * 16u + vv / 4u][vv % 4u] = x.z;
+      As[(kk + 3u) * 16u + vv / 4u][vv % 4u] = x.w;
+    }
+    for (var e = lid; e < 128u; e = e + 128u) {
+      let vv = (e % 8u) * 4u;
+      let kk = e / 8u;
+      let gv = tn0 + vv;
+      let gk = k0 + kk;
+      var x = vec4<f32>(0.0);
+      if (gv < 32u && gk < 64u) { x = vec4<f32>(bitcast<f32>(w0[(params.v[0].y >> 2u) + (((gv) / 8u * 64u + gk) * 8u + (gv) % 8u)]), bitcast<f32>(w0[(params.v[0].y >> 2u) + (((gv + 1u) / 8u * 64u + gk) * 8u + (gv + 1u) % 8u)]), bitcast<f32>(w0[(params.v[0].y >> 2u) + (((gv + 2u) / 8u * 64u + gk) * 8u + (gv + 2u) % 8u)]), bitcast<f32>(w0[(params.v[0].y >> 2u) + (((gv + 3u) / 8u * 64u + gk) * 8u + (gv + 3u) % 8u)])); }
+      Bs[e] = x;
+    }
     workgroupBarrier();
-    for (var kk = 0u; kk < 16u; kk = kk + 1u) { acc = acc + tileA[lr * 16u + kk] * tileB[kk * 16u + lc]; }
-    workgroupBarrier();
-  }
-  if (row >= params.v[0].z || col >= 32u) { return; }
-  let e = (bi * params.v[0].z + row) * 32u + col;
-  acc = acc + bitcast<f32>(w0[(70272u >> 2u) + (col)]);
-  arena[(params.v[0].y >> 2u) + (e)] = bitcast<u32>(acc);
-}
-
-// ---- webgpu/019-skiplayernormalization-90e6ef23.wgsl
-@group(0) @binding(0) var<storage, read_write> arena: array<u32>;
-@group(0) @binding(1) var<storage, read> w0: array<u32>;
-struct Params { v: array<vec4<u32>, 1> }
-@group(0) @binding(2) var<uniform> params: Params;
-var<workgroup> red: array<f32, 64>;
-@compute @workgroup_size(64)
-fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let gid = wg.x + wg.y * nwg.x;
-  let base = gid * 32u;
-  var s = 0.0;
-  for (var j = lid; j < 32u; j = j + 64u) { let v = (bitcast<f32>(arena[(params.v[0].x >> 2u) + (base + j)]) + bitcast<f32>(arena[(params.v[0].y >> 2u) + (base + j)])); s = s + v;  }
-  red[lid] = s;
-  workgroupBarrier();
-  for (var s = 32u; s > 0u; s = s >> 1u) { if (lid < s) { red[lid] = red[lid] + red[lid + s]; } workgroupBarrier(); }
-  let total = red[0];
-  workgroupBarrier();
-  let mean = total / f32(32u);
-  var q = 0.0;
-  for (var j = lid; j < 32u; j = j + 64u) { let d = (bitcast<f32>(arena[(params.v[0].x >> 2u) + (base + j)]) + bitcast<f32>(arena[(params.v[0].y >> 2u) + (base + j)])) - mean; q = q + d * d; }
-  red[lid] = q;
-  workgroupBarrier();
-  for (var s = 32u; s > 0u; s = s >> 1u) { if (lid < s) { red[lid] = red[lid] + red[lid + s]; } workgroupBarrier(); }
-  let sq = red[0];
-  workgroupBarrier();
-  let inv = inverseSqrt(sq / f32(32u) + 9.999999960041972e-13);
-  for (var j = lid; j < 32u; j = j + 64u) { arena[(params.v[0].z >> 2u) + (base + j)] = bitcast<u32>(((bitcast<f32>(arena[(params.v[0].x >> 2u) + (base + j)]) + bitcast<f32>(arena[(params.v[0].y >> 2u) + (base + j)])) - mean) * inv * bitcast<f32>(w0[(70400u >> 2u) + (j)]) + bitcast<f32>(w0[(70528u >> 2u) + (j)])); }
-}
-
-// ---- webgpu/020-linear-9c2ea6fd.wgsl
-@group(0) @binding(0) var<storage, read_write> arena: array<u32>;
-@group(0) @binding(1) var<storage, read> w0: array<u32>;
-struct Params { v: array<vec4<u32>, 1> }
-@group(0) @binding(2) var<uniform> params: Params;
-var<workgroup> tileA: array<f32, 256>;
-var<workgroup> tileB: array<f32, 256>;
-@compute @workgroup_size(256)
-fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let gid = wg.x + wg.y * nwg.x;
-  let tn = gid % ((32u + 15u) / 16u);
-  let tm = (gid / ((32u + 15u) / 16u)) % ((params.v[0].z + 15u) / 16u);
-  let bi = gid / (((32u + 15u) / 16u) * ((params.v[0].z + 15u) / 16u));
-  let lr = lid / 16u;
-  let lc = lid % 16u;
-  let row = tm * 16u + lr;
-  let col = tn * 16u + lc;
-  var acc = 0.0;
-  for (var k0 = 0u; k0 < 32u; k0 = k0 + 16u) {
-    let ka = k0 + lc;
-    var av = 0.0;
-    if (row < params.v[0].z && ka < 32u) { av = bitcast<f32>(arena[(params.v[0].x >> 2u) + (0u + row * 32u + ka)]); }
-    tileA[lid] = av;
-    let kb = k0 + lr;
-    var bv = 0.0;
-    if (kb < 32u && col < 32u) { bv = bitcast<f32>(w0[(70656u >> 2u) + (0u + kb * 32u + col)]); }
-    tileB[lid] = bv;
-    workgroupBarrier();
-    for (var kk = 0u; kk < 16u; kk = kk + 1u) { acc = acc + tileA[lr * 16u + kk] * tileB[kk * 16u + lc]; }
+    for (var kk = 0u; kk < 16u; kk = kk + 1u) {
+      let av = As[kk * 16u + ty];
+      let bv = Bs[kk * 8u + tx];
+      acc[0] = acc[0] + av.x * bv;
+      acc[1] = acc[1] + av.y * bv;
+      acc[2] = acc[2] + av.z * bv;
+      acc[3] = acc[3] + av.w * bv;
+    }
     workgroupBarrier();
   }
-  if (row >= params.v[0].z || col >= 32u) { return; }
-  let e = (bi * params.v[0].z + row) * 32u + col;
-  acc = acc + bitcast<f32>(w0[(74752u >> 2u) + (col)]);
-  arena[(params.v[0].y >> 2u) + (e)] = bitcast<u32>(acc);
-}
-
-// ---- webgpu/021-linear-7235fee8.wgsl
-@group(0) @binding(0) var<storage, read_write> arena: array<u32>;
-@group(0) @binding(1) var<storage, read> w0: array<u32>;
-struct Params { v: array<vec4<u32>, 1> }
-@group(0) @binding(2) var<uniform> params: Params;
-var<workgroup> tileA: array<f32, 256>;
-var<workgroup> tileB: array<f32, 256>;
-@compute @workgroup_size(256)
-fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let gid = wg.x + wg.y * nwg.x;
-  let tn = gid % ((32u + 15u) / 16u);
-  let tm = (gid / ((32u + 15u) / 16u)) % ((params.v[0].z + 15u) / 16u);
-  let bi = gid / (((32u + 15u) / 16u) * ((params.v[0].z + 15u) / 16u));
-  let lr = lid / 16u;
-  let lc = lid % 16u;
-  let row = tm * 16u + lr;
-  let col = tn * 16u + lc;
-  var acc = 0.0;
-  for (var k0 = 0u; k0 < 32u; k0 = k0 + 16u) {
-    let ka = k0 + lc;
-    var av = 0.0;
-    if (row < params.v[0].z && ka < 32u) { av = bitcast<f32>(arena[(params.v[0].x >> 2u) + (0u + row * 32u + ka)]); }
-    tileA[lid] = av;
-    let kb = k0 + lr;
-    var bv = 0.0;
-    if (kb < 32u && col < 32u) { bv = bitcast<f32>(w0[(74880u >> 2u) + (0u + kb * 32u + col)]); }
-    tileB[lid] = bv;
-    workgroupBarrier();
-    for (var kk = 0u; kk < 16u; kk = kk + 1u) { acc = acc + tileA[lr * 16u + kk] * tileB[kk * 16u + lc]; }
-    workgroupBarrier();
+  for (var i = 0u; i < 4u; i = i + 1u) {
+    let row = tm0 + ty * 4u + i;
+    if (row >= params.v[0].w) { break; }
+    for (var j = 0u; j < 4u; j = j + 1u) {
+      let col = tn0 + tx * 4u + j;
+      if (col >= 32u) { break; }
+      let e = (bi * params.v[0].w + row) * 32u + col;
+      var v = acc[i][j];
+      v = v + bitcast<f32>(w0[(params.v[1].x >> 2u) + (col)]);
+      arena[(params.v[0].z >> 2u) + (e)] = bitcast<u32>(v);
+    }
   }
-  if (row >= params.v[0].z || col >= 32u) { return; }
-  let e = (bi * params.v[0].z + row) * 32u + col;
-  acc = acc + bitcast<f32>(w0[(78976u >> 2u) + (col)]);
-  arena[(params.v[0].y >> 2u) + (e)] = bitcast<u32>(acc);
-}
-
-// ---- webgpu/022-linear-d4f4fb88.wgsl
-@group(0) @binding(0) var<storage, read_write> arena: array<u32>;
-@group(0) @binding(1) var<storage, read> w0: array<u32>;
-struct Params { v: array<vec4<u32>, 1> }
-@group(0) @binding(2) var<uniform> params: Params;
-var<workgroup> tileA: array<f32, 256>;
-var<workgroup> tileB: array<f32, 256>;
-@compute @workgroup_size(256)
-fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let gid = wg.x + wg.y * nwg.x;
-  let tn = gid % ((32u + 15u) / 16u);
-  let tm = (gid / ((32u + 15u) / 16u)) % ((params.v[0].z + 15u) / 16u);
-  let bi = gid / (((32u + 15u) / 16u) * ((params.v[0].z + 15u) / 16u));
-  let lr = lid / 16u;
-  let lc = lid % 16u;
-  let row = tm * 16u + lr;
-  let col = tn * 16u + lc;
-  var acc = 0.0;
-  for (var k0 = 0u; k0 < 32u; k0 = k0 + 16u) {
-    let ka = k0 + lc;
-    var av = 0.0;
-    if (row < params.v[0].z && ka < 32u) { av = bitcast<f32>(arena[(params.v[0].x >> 2u) + (0u + row * 32u + ka)]); }
-    tileA[lid] = av;
-    let kb = k0 + lr;
-    var bv = 0.0;
-    if (kb < 32u && col < 32u) { bv = bitcast<f32>(w0[(79104u >> 2u) + (0u + kb * 32u + col)]); }
-    tileB[lid] = bv;
-    workgroupBarrier();
-    for (var kk = 0u; kk < 16u; kk = kk + 1u) { acc = acc + tileA[lr * 16u + kk] * tileB[kk * 16u + lc]; }
-    workgroupBarrier();
-  }
-  if (row >= params.v[0].z || col >= 32u) { return; }
-  let e = (bi * params.v[0].z + row) * 32u + col;
-  acc = acc + bitcast<f32>(w0[(83200u >> 2u) + (col)]);
-  arena[(params.v[0].y >> 2u) + (e)] = bitcast<u32>(acc);
-}
-
-// ---- webgpu/023-linear-53e16be3.wgsl
-@group(0) @binding(0) var<storage, read_write> arena: array<u32>;
-@group(0) @binding(1) var<storage, read> w0: array<u32>;
-struct Params { v: array<vec4<u32>, 1> }
-@group(0) @binding(2) var<uniform> params: Params;
-var<workgroup> tileA: array<f32, 256>;
-var<workgroup> tileB: array<f32, 256>;
-@compute @workgroup_size(256)
-fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let gid = wg.x + wg.y * nwg.x;
-  let tn = gid % ((32u + 15u) / 16u);
-  let tm = (gid / ((32u + 15u) / 16u)) % ((params.v[0].z + 15u) / 16u);
-  let bi = gid / (((32u + 15u) / 16u) * ((params.v[0].z + 15u) / 16u));
-  let lr = lid / 16u;
-  let lc = lid % 16u;
-  let row = tm * 16u + lr;
-  let col = tn * 16u + lc;
-  var acc = 0.0;
-  for (var k0 = 0u; k0 < 32u; k0 = k0 + 16u) {
-    let ka = k0 + lc;
-    var av = 0.0;
-    if (row < params.v[0].z && ka < 32u) { av = bitcast<f32>(arena[(params.v[0].x >> 2u) + (0u + row * 32u + ka)]); }
-    tileA[lid] = av;
-    let kb = k0 + lr;
-    var bv = 0.0;
-    if (kb < 32u && col < 32u) { bv = bitcast<f32>(w0[(83328u >> 2u) + (0u + kb * 32u + col)]); }
-    tileB[lid] = bv;
-    workgroupBarrier();
-    for (var kk = 0u; kk < 16u; kk = kk + 1u) { acc = acc + tileA[lr * 16u + kk] * tileB[kk * 16u + lc]; }
-    workgroupBarrier();
-  }
-  if (row >= params.v[0].z || col >= 32u) { return; }
-  let e = (bi * params.v[0].z + row) * 32u + col;
-  acc = acc + bitcast<f32>(w0[(87424u >> 2u) + (col)]);
-  arena[(params.v[0].y >> 2u) + (e)] = bitcast<u32>(acc);
-}
-
-// ---- webgpu/024-skiplayernormalization-cc463b7a.wgsl
-@group(0) @binding(0) var<storage, read_write> arena: array<u32>;
-@group(0) @binding(1) var<storage, read> w0: array<u32>;
-struct Params { v: array<vec4<u32>, 1> }
-@group(0) @binding(2) var<uniform> params: Params;
-var<workgroup> red: array<f32, 64>;
-@compute @workgroup_size(64)
-fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let gid = wg.x + wg.y * nwg.x;
-  let base = gid * 32u;
-  var s = 0.0;
-  for (var j = lid; j < 32u; j = j + 64u) { let v = (bitcast<f32>(arena[(params.v[0].x >> 2u) + (base + j)]) + bitcast<f32>(arena[(params.v[0].y >> 2u) + (base + j)])); s = s + v;  }
-  red[lid] = s;
-  workgroupBarrier();
-  for (var s = 32u; s > 0u; s = s >> 1u) { if (lid < s) { red[lid] = red[lid] + red[lid + s]; } workgroupBarrier(); }
-  let total = red[0];
-  workgroupBarrier();
-  let mean = total / f32(32u);
-  var q = 0.0;
-  for (var j = lid; j < 32u; j = j + 64u) { let d = (bitcast<f32>(arena[(params.v[0].x >> 2u) + (base + j)]) + bitcast<f32>(arena[(params.v[0].y >> 2u) + (base + j)])) - mean; q = q + d * d; }
-  red[lid] = q;
-  workgroupBarrier();
-  for (var s = 32u; s > 0u; s = s >> 1u) { if (lid < s) { red[lid] = red[lid] + red[lid + s]; } workgroupBarrier(); }
-  let sq = red[0];
-  workgroupBarrier();
-  let inv = inverseSqrt(sq / f32(32u) + 9.999999960041972e-13);
-  for (var j = lid; j < 32u; j = j + 64u) { arena[(params.v[0].z >> 2u) + (base + j)] = bitcast<u32>(((bitcast<f32>(arena[(params.v[0].x >> 2u) + (base + j)]) + bitcast<f32>(arena[(params.v[0].y >> 2u) + (base + j)])) - mean) * inv * bitcast<f32>(w0[(87552u >> 2u) + (j)]) + bitcast<f32>(w0[(87680u >> 2u) + (j)])); }
-}
-
-// ---- webgpu/025-linear-e538c4b7.wgsl
-@group(0) @binding(0) var<storage, read_write> arena: array<u32>;
-@group(0) @binding(1) var<storage, read> w0: array<u32>;
-struct Params { v: array<vec4<u32>, 1> }
-@group(0) @binding(2) var<uniform> params: Params;
-var<workgroup> tileA: array<f32, 256>;
-var<workgroup> tileB: array<f32, 256>;
-fn xfc_erf(x: f32) -> f32 {
-  // Abramowitz-Stegun 7.1.26 is too coarse; use erf(x) = sign(x)(1 - t·exp(-x²+P(t))) (Numerical Recipes erfc, |err| < 1.2e-7).
-  let z = abs(x);
-  let t = 1.0 / (1.0 + 0.5 * z);
-  let r = t * exp(-z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 +
-          t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))));
-  return select(1.0 - r, r - 1.0, x < 0.0);
-}
-fn xfc_gelu(x: f32) -> f32 { return 0.5 * x * (1.0 + xfc_erf(x * 0.70710678118654752)); }
-@compute @workgroup_size(256)
-fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let gid = wg.x + wg.y * nwg.x;
-  let tn = gid % ((64u + 15u) / 16u);
-  let tm = (gid / ((64u + 15u) / 16u)) % ((params.v[0].z + 15u) / 16u);
-  let bi = gid / (((64u + 15u) / 16u) * ((params.v[0].z + 15u) / 16u));
-  let lr = lid / 16u;
-  let lc = lid % 16u;
-  let row = tm * 16u + lr;
-  let col = tn * 16u + lc;
-  var acc = 0.0;
-  for (var k0 = 0u; k0 < 32u; k0 = k0 + 16u) {
-    let ka = k0 + lc;
-    var av = 0.0;
-    if (row < params.v[0].z && ka < 32u) { av = bitcast<f32>(arena[(params.v[0].x >> 2u) + (0u + row * 32u + ka)]); }
-    tileA[lid] = av;
-    let kb = k0 + lr;
-    var bv = 0.0;
-    if (kb < 32u && col < 64u) { bv = bitcast<f32>(w0[(87808u >> 2u) + (0u + kb * 64u + col)]); }
-    tileB[lid] = bv;
-    workgroupBarrier();
-    for (var kk = 0u; kk < 16u; kk = kk + 1u) { acc = acc + tileA[lr * 16u + kk] * tileB[kk * 16u + lc]; }
-    workgroupBarrier();
-  }
-  if (row >= params.v[0].z || col >= 64u) { return; }
-  let e = (bi * params.v[0].z + row) * 64u + col;
-  acc = acc + bitcast<f32>(w0[(96000u >> 2u) + (col)]);
-  acc = xfc_gelu(acc);
-  arena[(params.v[0].y >> 2u) + (e)] = bitcast<u32>(acc);
-}
-
-// ---- webgpu/026-linear-c34b780d.wgsl
-@group(0) @binding(0) var<storage, read_write> arena: array<u32>;
-@group(0) @binding(1) var<storage, read> w0: array<u32>;
-struct Params { v: array<vec4<u32>, 1> }
-@group(0) @binding(2) var<uniform> params: Params;
-var<workgroup> tileA: array<f32, 256>;
-var<workgroup> tileB: array<f32, 256>;
-@compute @workgroup_size(256)
-fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let gid = wg.x + wg.y * nwg.x;
-  let tn = gid % ((32u + 15u) / 16u);
-  let tm = (gid / ((32u + 15u) / 16u)) % ((params.v[0].z + 15u) / 16u);
-  let bi = gid / (((32u + 15u) / 16u) * ((params.v[0].z + 15u) / 16u));
-  let lr = lid / 16u;
-  let lc = lid % 16u;
-  let row = tm * 16u + lr;
-  let col = tn * 16u + lc;
-  var acc = 0.0;
-  for (var k0 = 0u; k0 < 64u; k0 = k0 + 16u) {
-    let ka = k0 + lc;
-    var av = 0.0;
-    if (row < params.v[0].z && ka < 64u) { av = bitcast<f32>(arena[(params.v[0].x >> 2u) + (0u + row * 64u + ka)]); }
-    tileA[lid] = av;
-    let kb = k0 + lr;
-    var bv = 0.0;
-    if (kb < 64u && col < 32u) { bv = bitcast<f32>(w0[(96256u >> 2u) + (0u + kb * 32u + col)]); }
-    tileB[lid] = bv;
-    workgroupBarrier();
-    for (var kk = 0u; kk < 16u; kk = kk + 1u) { acc = acc + tileA[lr * 16u + kk] * tileB[kk * 16u + lc]; }
-    workgroupBarrier();
-  }
-  if (row >= params.v[0].z || col >= 32u) { return; }
-  let e = (bi * params.v[0].z + row) * 32u + col;
-  acc = acc + bitcast<f32>(w0[(104448u >> 2u) + (col)]);
-  arena[(params.v[0].y >> 2u) + (e)] = bitcast<u32>(acc);
-}
-
-// ---- webgpu/027-skiplayernormalization-d2f4cb5d.wgsl
-@group(0) @binding(0) var<storage, read_write> arena: array<u32>;
-@group(0) @binding(1) var<storage, read> w0: array<u32>;
-struct Params { v: array<vec4<u32>, 1> }
-@group(0) @binding(2) var<uniform> params: Params;
-var<workgroup> red: array<f32, 64>;
-@compute @workgroup_size(64)
-fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let gid = wg.x + wg.y * nwg.x;
-  let base = gid * 32u;
-  var s = 0.0;
-  for (var j = lid; j < 32u; j = j + 64u) { let v = (bitcast<f32>(arena[(params.v[0].x >> 2u) + (base + j)]) + bitcast<f32>(arena[(params.v[0].y >> 2u) + (base + j)])); s = s + v;  }
-  red[lid] = s;
-  workgroupBarrier();
-  for (var s = 32u; s > 0u; s = s >> 1u) { if (lid < s) { red[lid] = red[lid] + red[lid + s]; } workgroupBarrier(); }
-  let total = red[0];
-  workgroupBarrier();
-  let mean = total / f32(32u);
-  var q = 0.0;
-  for (var j = lid; j < 32u; j = j + 64u) { let d = (bitcast<f32>(arena[(params.v[0].x >> 2u) + (base + j)]) + bitcast<f32>(arena[(params.v[0].y >> 2u) + (base + j)])) - mean; q = q + d * d; }
-  red[lid] = q;
-  workgroupBarrier();
-  for (var s = 32u; s > 0u; s = s >> 1u) { if (lid < s) { red[lid] = red[lid] + red[lid + s]; } workgroupBarrier(); }
-  let sq = red[0];
-  workgroupBarrier();
-  let inv = inverseSqrt(sq / f32(32u) + 9.999999960041972e-13);
-  for (var j = lid; j < 32u; j = j + 64u) { arena[(params.v[0].z >> 2u) + (base + j)] = bitcast<u32>(((bitcast<f32>(arena[(params.v[0].x >> 2u) + (base + j)]) + bitcast<f32>(arena[(params.v[0].y >> 2u) + (base + j)])) - mean) * inv * bitcast<f32>(w0[(104576u >> 2u) + (j)]) + bitcast<f32>(w0[(104704u >> 2u) + (j)])); }
 }

@@ -1,30 +1,19 @@
 // The WebGPU flash-style Attention kernel against the interpreter: layouts, masks, causal offsets, tile edges, symbolic dims.
 
 import { describe, expect, it } from 'vitest';
-import { interpret } from '../../compiler/interpreter.js';
 import { Tensor } from '../../compiler/ir/tensor.js';
 import type { CompiledWebGpu } from '../../backends/webgpu/index.js';
 import { attentionFloats, chooseAttentionTile } from '../../backends/webgpu/kernels/attention.js';
-import { randomTensor, relL2 } from '../helpers.js';
-import { compileWebGpu, gpuUnavailable, oneNode, runGpu, shaderMessages } from './gpu.js';
+import { randomTensor } from '../helpers.js';
+import { checkOp, compileWebGpu, gpuUnavailable, oneNode } from './gpu.js';
 
 /**
  * Runs Attention on the interpreter and the GPU: NaN exactly where the reference has NaN (rows with every key
  * dropped), rel. L2 <= 2e-6 elsewhere. Returns the compiled graph and the number of NaN elements.
  */
 async function check(inputs: Parameters<typeof oneNode>[1], attrs: Parameters<typeof oneNode>[2], symbolic?: Parameters<typeof oneNode>[3]): Promise<{ c: CompiledWebGpu; nans: number }> {
-  const { graph, feeds } = oneNode('Attention', inputs, attrs, symbolic);
-  const want = interpret(graph, feeds)[graph.outputs[0]!.name]!;
-  const c = compileWebGpu(graph);
-  expect(await shaderMessages(c)).toEqual([]);
-  const got = (await runGpu(c, feeds))[graph.outputs[0]!.name]!;
-  expect(got.shape).toEqual(want.shape);
-  const [w, g] = [want.toFloat64(), got.toFloat64()];
-  const nanW = Array.from(w, Number.isNaN);
-  expect(Array.from(g, Number.isNaN)).toEqual(nanW);
-  const keep = (x: Float64Array): number[] => Array.from(x).filter((_, i) => !nanW[i]);
-  expect(relL2(keep(g), keep(w))).toBeLessThanOrEqual(2e-6);
-  return { c, nans: nanW.filter(Boolean).length };
+  const { c, got } = await checkOp('Attention', inputs, attrs, { symbolic });
+  return { c, nans: Array.from(got[0]!.toFloat64(), Number.isNaN).filter(Boolean).length };
 }
 
 const r = randomTensor;

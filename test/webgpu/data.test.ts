@@ -93,6 +93,7 @@ describe.skipIf(gpuUnavailable)('webgpu data movement', () => {
     await check('GatherElements', [r('f32', [3, 4], 1), i64([3, 2], [0, -1, 3, 1, -4, 2])], { axis: 1 });
     await check('GatherElements', [bigI64([3, 2, 2], 2), Tensor.fromNumbers('i32', [2, 2, 2], [0, 2, -1, 1, 2, -3, 1, 0])], { axis: 0 });
     await check('GatherElements', [bools([2, 5], 3), i64([2, 3], [4, 0, -1, 1, 2, 3])], { axis: -1 });
+    await check('GatherElements', [r('f32', [4, 5], 4), i64([2, 3], [4, 0, -1, 1, 2, 3])], { axis: 1 }); // indices smaller off the axis
     await check('Tile', [r('f32', [2, 3], 1), c64([3, 2])]);
     await check('Tile', [bools([3, 5], 2), c64([2, 3])]);
     await check('Tile', [bigI64([1, 3], 3), c64([4, 1])]);

@@ -1,24 +1,12 @@
 // WebGPU elementwise kernels against the interpreter: unary, binary with broadcasting, symbolic dims, Cast, Where, compares.
 
 import { describe, expect, it } from 'vitest';
-import { interpret } from '../../compiler/interpreter.js';
-import { randomTensor, relL2 } from '../helpers.js';
+import { randomTensor } from '../helpers.js';
 import { Tensor } from '../../compiler/ir/tensor.js';
-import { compileWebGpu, gpuUnavailable, oneNode, runGpu, shaderMessages } from './gpu.js';
+import { checkOp, gpuUnavailable, oneNode } from './gpu.js';
 
 async function check(op: string, inputs: Parameters<typeof oneNode>[1], attrs = {}, symbolic?: Parameters<typeof oneNode>[3], tol = 1e-6): Promise<void> {
-  const { graph, feeds } = oneNode(op, inputs, attrs, symbolic);
-  const want = interpret(graph, feeds);
-  const c = compileWebGpu(graph);
-  expect(await shaderMessages(c)).toEqual([]);
-  const got = await runGpu(c, feeds);
-  for (const v of graph.outputs) {
-    const [w, g] = [want[v.name]!, got[v.name]!];
-    expect(g.shape).toEqual(w.shape);
-    expect(g.dtype).toBe(w.dtype);
-    if (w.dtype === 'f32') expect(relL2(g.toFloat64(), w.toFloat64())).toBeLessThanOrEqual(tol);
-    else expect(Array.from(g.toFloat64())).toEqual(Array.from(w.toFloat64()));
-  }
+  await checkOp(op, inputs, attrs, { symbolic, tol });
 }
 
 describe.skipIf(gpuUnavailable)('webgpu elementwise', () => {

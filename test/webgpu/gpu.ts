@@ -6,6 +6,9 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { expect } from 'vitest';
+import { interpret } from '../../compiler/interpreter.js';
+import { relL2 } from '../helpers.js';
 import { GraphBuilder } from '../../compiler/ir/builder.js';
 import { Graph, type Attrs, type TensorType } from '../../compiler/ir/graph.js';
 import { Tensor } from '../../compiler/ir/tensor.js';
@@ -99,3 +102,38 @@ export async function shaderMessages(c: CompiledWebGpu): Promise<string[]> {
 }
 
 export { compileWebGpu };
+
+/**
+ * Runs a graph on the interpreter and the GPU and compares every output: shapes and dtypes equal; f32 with
+ * non-finite values (NaN, ±inf) exactly where the reference has them and rel. L2 <= tol over the rest; other
+ * dtypes exactly (i64 compared as BigInt). Every shader must compile without messages. Returns the compiled
+ * graph and the GPU's results.
+ */
+export async function compareWithInterpreter(graph: Graph, feeds: Record<string, Tensor>, options: { tol?: number; compile?: (g: Graph) => CompiledWebGpu } = {}): Promise<{ c: CompiledWebGpu; got: Tensor[] }> {
+  const tol = options.tol ?? 2e-6;
+  const want = interpret(graph, feeds);
+  const c = (options.compile ?? compileWebGpu)(graph);
+  expect(await shaderMessages(c)).toEqual([]);
+  const results = await runGpu(c, feeds);
+  const got = graph.outputs.map((v) => {
+    const [w, g] = [want[v.name]!, results[v.name]!];
+    expect(g.shape, v.name).toEqual(w.shape);
+    expect(g.dtype, v.name).toBe(w.dtype);
+    if (w.dtype === 'f32') {
+      const [wv, gv] = [Array.from(w.toFloat64()), Array.from(g.toFloat64())];
+      const finite = wv.map((x) => Number.isFinite(x));
+      expect(gv.map((x, i) => (finite[i] ? 0 : x)), `${v.name}: non-finite elements`).toEqual(wv.map((x, i) => (finite[i] ? 0 : x)));
+      expect(relL2(gv.filter((_, i) => finite[i]), wv.filter((_, i) => finite[i])), v.name).toBeLessThanOrEqual(tol);
+    } else {
+      expect(Array.from(g.data as ArrayLike<number | bigint>, String), v.name).toEqual(Array.from(w.data as ArrayLike<number | bigint>, String));
+    }
+    return g;
+  });
+  return { c, got };
+}
+
+/** compareWithInterpreter on a one-node graph (see oneNode). */
+export async function checkOp(op: string, inputs: Parameters<typeof oneNode>[1], attrs: Attrs = {}, options: { symbolic?: Parameters<typeof oneNode>[3]; numOutputs?: number; tol?: number } = {}): Promise<{ c: CompiledWebGpu; got: Tensor[] }> {
+  const { graph, feeds } = oneNode(op, inputs, attrs, options.symbolic, options.numOutputs);
+  return compareWithInterpreter(graph, feeds, { ...(options.tol !== undefined ? { tol: options.tol } : {}) });
+}

@@ -1,23 +1,12 @@
 // WebGPU kernels against the interpreter on small random shapes: row kernels and copies (matmul.test.ts and attention.test.ts have the rest).
 
 import { describe, expect, it } from 'vitest';
-import { interpret } from '../../compiler/interpreter.js';
 import { Tensor } from '../../compiler/ir/tensor.js';
-import { randomTensor, relL2 } from '../helpers.js';
-import { compileWebGpu, gpuUnavailable, oneNode, runGpu, shaderMessages } from './gpu.js';
+import { randomTensor } from '../helpers.js';
+import { checkOp, gpuUnavailable, oneNode } from './gpu.js';
 
 async function check(op: string, inputs: Parameters<typeof oneNode>[1], attrs = {}, symbolic?: Parameters<typeof oneNode>[3], numOutputs?: number): Promise<void> {
-  const { graph, feeds } = oneNode(op, inputs, attrs, symbolic, numOutputs);
-  const want = interpret(graph, feeds);
-  const c = compileWebGpu(graph);
-  expect(await shaderMessages(c)).toEqual([]);
-  const got = await runGpu(c, feeds);
-  for (const v of graph.outputs) {
-    const [w, g] = [want[v.name]!, got[v.name]!];
-    expect(g.shape).toEqual(w.shape);
-    if (w.dtype === 'f32') expect(relL2(g.toFloat64(), w.toFloat64())).toBeLessThanOrEqual(2e-6);
-    else expect(Array.from(g.toFloat64())).toEqual(Array.from(w.toFloat64()));
-  }
+  await checkOp(op, inputs, attrs, { symbolic, numOutputs });
 }
 
 const r = randomTensor;

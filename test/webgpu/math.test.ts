@@ -2,10 +2,9 @@
 // ArgMax / ArgMin, Softmax / LogSoftmax / Hardmax on any axis, Conv (1-3 d, groups, pads, auto_pad), Einsum.
 
 import { describe, expect, it } from 'vitest';
-import { interpret } from '../../compiler/interpreter.js';
 import { Tensor } from '../../compiler/ir/tensor.js';
-import { randomTensor, relL2 } from '../helpers.js';
-import { compileWebGpu, gpuUnavailable, oneNode, runGpu, shaderMessages } from './gpu.js';
+import { randomTensor } from '../helpers.js';
+import { checkOp, compileWebGpu, gpuUnavailable, oneNode } from './gpu.js';
 
 type Inputs = Parameters<typeof oneNode>[1];
 type Symbolic = Parameters<typeof oneNode>[3];
@@ -14,25 +13,7 @@ const i64 = (shape: number[], values: number[]): { constant: Tensor } => ({ cons
 
 /** Runs one node on the GPU and the interpreter; f32 within rel. L2 `tol` (non-finite values equal), others exact. */
 async function check(op: string, inputs: Inputs, attrs = {}, symbolic?: Symbolic, tol = 2e-6, numOutputs?: number): Promise<Tensor[]> {
-  const { graph, feeds } = oneNode(op, inputs, attrs, symbolic, numOutputs);
-  const want = interpret(graph, feeds);
-  const c = compileWebGpu(graph);
-  expect(await shaderMessages(c)).toEqual([]);
-  const got = await runGpu(c, feeds);
-  return graph.outputs.map((v) => {
-    const [w, g] = [want[v.name]!, got[v.name]!];
-    expect(g.shape).toEqual(w.shape);
-    expect(g.dtype).toBe(w.dtype);
-    const [wv, gv] = [Array.from(w.toFloat64()), Array.from(g.toFloat64())];
-    if (w.dtype === 'f32' && tol > 0) {
-      const finite = wv.map((x) => Number.isFinite(x));
-      expect(gv.map((x, i) => (finite[i] ? 0 : x))).toEqual(wv.map((x, i) => (finite[i] ? 0 : x)));
-      expect(relL2(gv.filter((_, i) => finite[i]), wv.filter((_, i) => finite[i]))).toBeLessThanOrEqual(tol);
-    } else {
-      expect(gv).toEqual(wv);
-    }
-    return g;
-  });
+  return (await checkOp(op, inputs, attrs, { symbolic, numOutputs, tol })).got;
 }
 
 /** The kernelUnsupported / missingKernel message compiling one node gives. */

@@ -1,7 +1,6 @@
 // The WebGPU tiled matmul (MatMul, Gemm, Linear) against the interpreter: tile edges, epilogues, C broadcast forms, panel-packed B.
 
 import { describe, expect, it } from 'vitest';
-import { interpret } from '../../compiler/interpreter.js';
 import type { Graph } from '../../compiler/ir/graph.js';
 import { Tensor } from '../../compiler/ir/tensor.js';
 import { lowerGraph } from '../../backends/common/lower.js';
@@ -11,21 +10,12 @@ import { PANEL_LAYOUT, packWeightTensor } from '../../backends/wasm/pack.js';
 import type { CompiledWebGpu } from '../../backends/webgpu/index.js';
 import { getKernel } from '../../backends/webgpu/kernel.js';
 import { chooseTile, tileBytes, tileInvocations } from '../../backends/webgpu/kernels/matmul.js';
-import { randomTensor, relL2 } from '../helpers.js';
-import { compileWebGpu, gpuUnavailable, oneNode, runGpu, shaderMessages } from './gpu.js';
+import { randomTensor } from '../helpers.js';
+import { compareWithInterpreter, compileWebGpu, gpuUnavailable, oneNode } from './gpu.js';
 
 /** Compiles (through `compile`, default compileWebGpu), checks every shader compiles cleanly, runs, compares with the interpreter. */
 async function checkGraph(graph: Graph, feeds: Record<string, Tensor>, compile: (g: Graph) => CompiledWebGpu = compileWebGpu): Promise<CompiledWebGpu> {
-  const want = interpret(graph, feeds);
-  const c = compile(graph);
-  expect(await shaderMessages(c)).toEqual([]);
-  const got = await runGpu(c, feeds);
-  for (const v of graph.outputs) {
-    const [w, g] = [want[v.name]!, got[v.name]!];
-    expect(g.shape).toEqual(w.shape);
-    expect(relL2(g.toFloat64(), w.toFloat64())).toBeLessThanOrEqual(2e-6);
-  }
-  return c;
+  return (await compareWithInterpreter(graph, feeds, { compile })).c;
 }
 
 async function check(op: string, inputs: Parameters<typeof oneNode>[1], attrs = {}, symbolic?: Parameters<typeof oneNode>[3]): Promise<CompiledWebGpu> {

@@ -7,8 +7,9 @@
 // fold with an identity, an element map and a combine, then a final map (mean, sqrt, log) on the folded values.
 
 import binaryen from 'binaryen';
-import { type Dim, dimMul, dimsProduct, isStaticDim } from '../../../compiler/ir/dim.js';
+import { type Dim, dimMul, dimsProduct } from '../../../compiler/ir/dim.js';
 import type { Step, TensorRef } from '../../common/schedule.js';
+import { reducedAxes } from '../../common/axes.js';
 import { type Expr, type KernelContext, registerKernel } from '../kernel.js';
 import { expF32x4, logF32x4 } from '../math.js';
 import { Fn, type Local } from '../simd.js';
@@ -223,19 +224,6 @@ function generalFunction(ctx: KernelContext, op: string, spec: ReduceSpec, kr: n
     ]);
     return { vars: f.varTypes, body };
   });
-}
-
-/** The reduced axes of a Reduce* step (normalized, sorted), or 'identity' for noop_with_empty_axes. */
-function reducedAxes(step: Step): number[] | 'identity' | undefined {
-  const rank = step.inputs[0]!.shape.length;
-  let axes = step.attrs.axes as readonly number[] | undefined;
-  if (step.node.inputs[1]) {
-    const known = step.known[1];
-    if (!known || !known.every(isStaticDim)) return undefined;
-    axes = known;
-  }
-  if (!axes || axes.length === 0) return step.attrs.noop_with_empty_axes ? 'identity' : [...Array(rank).keys()];
-  return [...new Set(axes.map((a) => axisOf(a, rank)))].sort((a, b) => a - b);
 }
 
 /** Static-size-1 dims dropped, neighbours of the same kind (kept / reduced) merged. */

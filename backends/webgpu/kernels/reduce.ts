@@ -11,6 +11,7 @@
 import { type Dim, dimEq, dimMul, dimsProduct, isStaticDim } from '../../../compiler/ir/dim.js';
 import { dtypeInfo } from '../../../compiler/ir/dtype.js';
 import type { Step, TensorRef } from '../../common/schedule.js';
+import { reducedAxes } from '../../common/axes.js';
 import type { WorkgroupFactor } from '../../../runtime/webgpu.js';
 import { registerKernel } from '../kernel.js';
 import { type ShaderBuilder, type TensorVar, computeType, factor, wordsPerElement } from '../wgsl.js';
@@ -177,19 +178,6 @@ const SPECS: Readonly<Record<string, (b: ShaderBuilder) => ReduceSpec>> = {
     final: ([m, s]) => `select(${m}, ${m} + log(${s}), ${b.use('isfinite')}(${m}))`,
   }),
 };
-
-/** The reduced axes of a Reduce* step (normalized, sorted), 'identity' for noop_with_empty_axes, undefined when unknown. */
-function reducedAxes(step: Step): number[] | 'identity' | undefined {
-  const rank = step.inputs[0]!.shape.length;
-  let axes = step.attrs.axes as readonly number[] | undefined;
-  if (step.node.inputs[1]) {
-    const known = step.known[1];
-    if (!known || !known.every(isStaticDim)) return undefined;
-    axes = known;
-  }
-  if (!axes || axes.length === 0) return step.attrs.noop_with_empty_axes ? 'identity' : [...Array(rank).keys()];
-  return [...new Set(axes.map((a) => (a < 0 ? a + rank : a)))].sort((a, b) => a - b);
-}
 
 /** One invocation per element: y[e] = x[e]. */
 function copyBody(b: ShaderBuilder, x: TensorVar, y: TensorVar): string {

@@ -217,3 +217,12 @@ describe.skipIf(gpuUnavailable)('webgpu generators, scans and scatters', () => {
     expect(rejection('CumSum', [r('f32', [2, 6], 1), i64([], [1])])).toMatch(/the axis must be known at compile time/);
   });
 });
+
+describe.skipIf(gpuUnavailable)('webgpu exact copies', () => {
+  it('Identity and Expand keep the high word of i64 (values beyond 2^32)', async () => {
+    const big = Tensor.fromNumbers('i64', [2, 1], [2 ** 40 + 3, -(2 ** 35) - 7]);
+    await check('Identity', [big]);
+    await check('Expand', [big, c64([2, 3])]);
+    await check('Expand', [r('f32', [3, 1], 5), c64([2, 3, 4])]);
+  });
+});

@@ -15,7 +15,7 @@ import { padWidths } from '../../../compiler/ops/pad.js';
 import type { Step, TensorRef } from '../../common/schedule.js';
 import { type KernelContext, type KernelDispatch, registerKernel } from '../kernel.js';
 import { type ShaderBuilder, type TensorVar, computeType, factor } from '../wgsl.js';
-import { coords, strides } from './indexing.js';
+import { broadcastOffset, coords, strides } from './indexing.js';
 
 const WG = 64;
 
@@ -149,6 +149,23 @@ registerKernel({
     const at: string[] = new Array<string>(rank);
     perm.forEach((p, k) => (at[p] = `c${k}`));
     return moveDispatch(ctx, x, y, (b) => ({ index: flatIndex(b, x.shape, at) }));
+  },
+});
+
+// Identity (also lowering's copy of a graph input or constant to an output) and Expand: exact word copies, so
+// i64 keeps its high word; Expand reads its operand at the broadcast index of each result element.
+registerKernel({
+  op: 'Identity',
+  check: dtypeProblem,
+  build: (ctx, step) => moveDispatch(ctx, step.inputs[0]!, step.outputs[0]!, () => ({ index: 'e' })),
+});
+
+registerKernel({
+  op: 'Expand',
+  check: dtypeProblem,
+  build(ctx, step) {
+    const [x, y] = [step.inputs[0]!, step.outputs[0]!];
+    return moveDispatch(ctx, x, y, (b) => ({ index: broadcastOffset(b, 'c', x.shape, y.shape) }));
   },
 });
 

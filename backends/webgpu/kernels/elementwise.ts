@@ -101,8 +101,6 @@ registerKernel(mapKernel('Cast', (_b, [x], _a, step) => {
   if (step.outputs[0]!.dtype === 'bool') return `select(0u, 1u, ${x} != ${zero(from)})`;
   return to === from ? x! : `${to}(${x})`;
 }));
-registerKernel(mapKernel('Identity', (_b, [x]) => x!));
-registerKernel(mapKernel('Expand', (_b, [x]) => x!));
 
 // BatchNormalization (inference): the [C] operands are read as [C, 1, ...] so that they broadcast along dim 1;
 // the optional running-statistics results are the given statistics (copies).

@@ -17,23 +17,22 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3
   arena[(params.v[0].x >> 2u) + 2u * e + 1u] = r.y;
 }
 
-// ---- webgpu/001-expand-b8b05192.wgsl
+// ---- webgpu/001-expand-615a2d9d.wgsl
 @group(0) @binding(0) var<storage, read_write> arena: array<u32>;
 struct Params { v: array<vec4<u32>, 1> }
 @group(0) @binding(1) var<uniform> params: Params;
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let gid = wg.x + wg.y * nwg.x;
-  let e0 = gid * 64u + lid;
-  if (e0 >= params.v[0].z) { return; }
-  {
-  let e = e0;
+  let e = gid * 64u + lid;
+  if (e >= params.v[0].y) { return; }
   var c_r = e;
   let c1 = c_r % params.v[0].w; c_r = c_r / params.v[0].w;
   let c0 = c_r;
-  let v = bitcast<i32>(arena[(params.v[0].y >> 2u) + 2u * (c1)]);
-  { let xw = (params.v[0].x >> 2u) + 2u * (e); let xv = bitcast<u32>(v); arena[xw] = xv; arena[xw + 1u] = select(0u, 0xffffffffu, (xv >> 31u) == 1u); }
-  }
+  let si = c1;
+  let r = vec2<u32>(arena[(params.v[0].z >> 2u) + 2u * (si)], arena[(params.v[0].z >> 2u) + 2u * (si) + 1u]);
+  arena[(params.v[0].x >> 2u) + 2u * e] = r.x;
+  arena[(params.v[0].x >> 2u) + 2u * e + 1u] = r.y;
 }
 
 // ---- webgpu/002-gather-9b61e9a0.wgsl

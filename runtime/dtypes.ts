@@ -41,3 +41,19 @@ export const DTYPES: Readonly<Record<RuntimeDType, RuntimeDTypeInfo>> = {
 export function isRuntimeDType(s: unknown): s is RuntimeDType {
   return typeof s === 'string' && Object.prototype.hasOwnProperty.call(DTYPES, s);
 }
+
+/**
+ * The bytes of an input as the model stores it: the array's own bytes, or, for a 64-bit dtype given as a
+ * 32-bit array (DTYPES' widenFrom), each value followed by its sign (Int32Array) or zero extension, little-endian.
+ */
+export function storedBytes(dtype: RuntimeDType, data: RuntimeTypedArray): Uint8Array {
+  if (data.BYTES_PER_ELEMENT === DTYPES[dtype].bytes) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  const words = new Int32Array(data.length * 2);
+  const signed = data instanceof Int32Array;
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i] as number;
+    words[2 * i] = v;
+    words[2 * i + 1] = signed && v < 0 ? -1 : 0;
+  }
+  return new Uint8Array(words.buffer);
+}

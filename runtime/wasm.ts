@@ -5,7 +5,7 @@
 // the whole fits in 4 GiB, grow memory, write the run table and the inputs, call run(), copy the outputs out into
 // fresh typed arrays. Nothing is written to memory before every check has passed.
 
-import { DTYPES, type RuntimeDType, type RuntimeTypedArray } from './dtypes.js';
+import { DTYPES, type RuntimeDType, type RuntimeTypedArray, storedBytes } from './dtypes.js';
 import { BundleError, InputError, UnsupportedError, XfcError } from './errors.js';
 import { type DimExpr, type Manifest, type TensorSpec, type WasmSection, exprSymbols } from './manifest.js';
 import { evalDimExpr, planArena } from './plan.js';
@@ -263,20 +263,8 @@ function checkDtype(spec: TensorSpec, feed: Feed, problems: string[]): void {
 }
 
 function writeInput(buffer: ArrayBuffer, address: number, dtype: RuntimeDType, data: RuntimeTypedArray): void {
-  const info = DTYPES[dtype];
-  if (data instanceof info.array || data.BYTES_PER_ELEMENT === info.bytes) {
-    new Uint8Array(buffer, address, data.byteLength).set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
-    return;
-  }
-  // A 32-bit integer array for a 64-bit dtype: write the value and its sign (or zero) extension, little-endian.
-  const words = new Int32Array(data.length * 2);
-  const signed = data instanceof Int32Array;
-  for (let i = 0; i < data.length; i++) {
-    const v = data[i] as number;
-    words[2 * i] = v;
-    words[2 * i + 1] = signed && v < 0 ? -1 : 0;
-  }
-  new Uint8Array(buffer, address, words.byteLength).set(new Uint8Array(words.buffer));
+  const bytes = storedBytes(dtype, data);
+  new Uint8Array(buffer, address, bytes.byteLength).set(bytes);
 }
 
 function readOutput(buffer: ArrayBuffer, address: number, dtype: RuntimeDType, n: number): RuntimeTypedArray {

@@ -10,7 +10,7 @@
 // Imports nothing from the compiler.
 
 /// <reference types="@webgpu/types" />
-import { DTYPES } from './dtypes.js';
+import { DTYPES, storedBytes } from './dtypes.js';
 import { UnsupportedError, XfcError } from './errors.js';
 import type { Manifest } from './manifest.js';
 import { evalDimExpr, planArena } from './plan.js';
@@ -277,20 +277,7 @@ function destroyShape(st: ShapeState): void {
 
 /** The bytes of an input as stored (an Int32Array for an int64 input is sign-extended), padded to 4 bytes. */
 function inputBytes(dtype: keyof typeof DTYPES, data: Feed['data']): Uint8Array {
-  const info = DTYPES[dtype];
-  let bytes: Uint8Array;
-  if (data.BYTES_PER_ELEMENT === info.bytes) {
-    bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-  } else {
-    const words = new Int32Array(data.length * 2);
-    const signed = data instanceof Int32Array;
-    for (let i = 0; i < data.length; i++) {
-      const v = data[i] as number;
-      words[2 * i] = v;
-      words[2 * i + 1] = signed && v < 0 ? -1 : 0;
-    }
-    bytes = new Uint8Array(words.buffer);
-  }
+  const bytes = storedBytes(dtype, data);
   return bytes.byteLength % 4 === 0 ? bytes : padTo(bytes, roundUp(bytes.byteLength, 4));
 }
 

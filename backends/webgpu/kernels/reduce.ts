@@ -215,6 +215,11 @@ for (const op of Object.keys(SPECS)) {
 
 const NONE = '0xffffffffu';
 
+/** The walk over the lines along one `axis` of `shape` (negative counts from the end): ArgMax/ArgMin and the row ops. */
+export function axisWalk(b: ShaderBuilder, shape: readonly Dim[], axis: number): GroupWalk {
+  return new GroupWalk(b, groupsOf(shape, [axis < 0 ? axis + shape.length : axis]));
+}
+
 /** Why the arg fold cannot compare `dtype`, or undefined. */
 export function argCheck(dtype: TensorRef['dtype']): string | undefined {
   const loadable = wordsPerElement(dtype) !== undefined || dtypeInfo(dtype).bytes === 1;
@@ -268,8 +273,7 @@ for (const op of ['ArgMax', 'ArgMin']) {
       const [x, y] = [step.inputs[0]!, step.outputs[0]!];
       const b = ctx.builder(WG);
       const [X, Y] = [b.tensor(x), b.tensor(y, 'write')];
-      const axis = step.attrs.axis as number;
-      const walk = new GroupWalk(b, groupsOf(x.shape, [axis < 0 ? axis + x.shape.length : axis]));
+      const walk = axisWalk(b, x.shape, step.attrs.axis as number);
       const arg = argFold(b, X, op === 'ArgMax' ? 'max' : 'min', step.attrs.select_last_index === 1);
       const body = [walk.prologue(), walk.fold(arg.fold, 'a', arg.value), argResult(arg, 'best'), walk.once(b.store(Y, 'row', 'i32(best)'))];
       return [{ shader: b.build(body.join('\n')), workgroups: walk.grid(), workgroupBytes: walk.workgroupBytes }];

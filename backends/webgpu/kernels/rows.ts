@@ -5,7 +5,7 @@ import { type Dim, dimEq, dimsProduct } from '../../../compiler/ir/dim.js';
 import type { Step } from '../../common/schedule.js';
 import { type KernelDispatch, registerKernel } from '../kernel.js';
 import { type ShaderBuilder, type TensorVar, f32Literal } from '../wgsl.js';
-import { GroupWalk, WG, argFold, argResult, combFold, groupsOf } from './reduce.js';
+import { GroupWalk, WG, argFold, argResult, axisWalk, combFold, groupsOf } from './reduce.js';
 
 const f32Only = (step: Step): string | undefined =>
   [...step.inputs, ...step.outputs].some((r) => r && r.dtype !== 'f32') ? 'only f32 operands are supported on WebGPU yet' : undefined;
@@ -44,8 +44,7 @@ for (const [op, rowBody] of Object.entries(ROW_OPS)) {
       const [x, y] = [step.inputs[0]!, step.outputs[0]!];
       const b = ctx.builder(WG);
       const [X, Y] = [b.tensor(x), b.tensor(y, 'write')];
-      const axis = step.attrs.axis as number;
-      const walk = new GroupWalk(b, groupsOf(x.shape, [axis < 0 ? axis + x.shape.length : axis]));
+      const walk = axisWalk(b, x.shape, step.attrs.axis as number);
       const body = [walk.prologue(), ...rowBody(b, walk, X, (v) => b.store(Y, 'p', v))];
       return [{ shader: b.build(body.join('\n')), workgroups: walk.grid(), workgroupBytes: walk.workgroupBytes }];
     },

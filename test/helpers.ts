@@ -48,17 +48,9 @@ export function runOp(
   return { outputs: outputs.map((v) => results[v.name]!), types: outputs.map((v) => v.type) };
 }
 
-/** Deterministic pseudo-random generator (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic pseudo-random generator (mulberry32): the one `xfc bench` uses for its inputs. */
+import { random as rng } from '../cli/bench.js';
+export { rng };
 
 /** A tensor of uniform values in [lo, hi) (integers for integer dtypes). */
 export function randomTensor(dtype: DType, shape: number[], seed = 1, lo = -1, hi = 1): Tensor {

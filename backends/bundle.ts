@@ -94,7 +94,7 @@ export function buildManifest(input: ManifestInput): Manifest {
     files,
     options: input.options,
     wasm: input.wasm,
-    webgpu: input.webgpu ? { plan: input.webgpu.plan } : undefined,
+    webgpu: input.webgpu ? { plan: input.webgpu.plan, ...(input.webgpu.planF16 ? { planF16: input.webgpu.planF16 } : {}) } : undefined,
   };
   validateManifest(JSON.parse(stableJson(manifest)), 'the manifest being written');
   return manifest;

@@ -45,7 +45,7 @@ type Runner = () => void | Promise<unknown>;
  * Median milliseconds of each runner after `warm` warm-up calls each (V8 tiers wasm up from Liftoff to
  * TurboFan), timed interleaved round by round so that load from other processes hits every variant alike.
  */
-async function timeInterleaved(runners: readonly Runner[], warm = 30): Promise<number[]> {
+export async function timeInterleaved(runners: readonly Runner[], warm = 30): Promise<number[]> {
   for (const r of runners) for (let i = 0; i < warm; i++) await r();
   const times = runners.map(() => [] as number[]);
   const t0 = performance.now();
@@ -59,7 +59,7 @@ async function timeInterleaved(runners: readonly Runner[], warm = 30): Promise<n
   return times.map((t) => t.sort((x, y) => x - y)[t.length >> 1]!);
 }
 
-function random(n: number, seed: number): Float32Array {
+export function random(n: number, seed: number): Float32Array {
   let s = seed;
   return Float32Array.from({ length: n }, () => ((s = (s * 1103515245 + 12345) >>> 0) / 2 ** 32) - 0.5);
 }
@@ -68,7 +68,7 @@ function random(n: number, seed: number): Float32Array {
  * A runner for one xfc GEMM core on A [M, K] and packed B [K, N] (with a row bias and an [M, N] residual when
  * the epilogue reads them), checked first against a sampled reference.
  */
-function xfcRunner(spec: GemmCoreSpec, relaxed: boolean, M: number, K: number, N: number, A: Float32Array, B: Float32Array): Runner {
+export function xfcRunner(spec: GemmCoreSpec, relaxed: boolean, M: number, K: number, N: number, A: Float32Array, B: Float32Array): Runner {
   const packed = packPanels(B, K, N, false);
   const [bias, res] = [random(N, 3), random(M * N, 4)];
   const floats = 16 + A.length + packed.length + 2 * M * N + N + 128;
@@ -136,7 +136,7 @@ export async function gemmGflops(M: number, K: number, N: number, epilogue: Gemm
   return { simd: simd!, ort: ortG!, relaxed: rel };
 }
 
-const gf = (M: number, K: number, N: number, ms: number): number => (2 * M * K * N) / (ms * 1e6);
+export const gf = (M: number, K: number, N: number, ms: number): number => (2 * M * K * N) / (ms * 1e6);
 
 async function main(): Promise<void> {
   const relaxed = relaxedAvailable();

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import type { Command } from 'commander';
 import { importOnnxBytes, readModelFile } from '../compiler/onnx/import.js';
 import { compileWasm } from '../backends/wasm/index.js';
-import { WEBGPU_DIR, WEIGHTS_FILE, compileWebGpu, webGpuFiles } from '../backends/webgpu/index.js';
+import { PLAN_F16_FILE, PLAN_FILE, WEIGHTS_FILE, compileWebGpu, webGpuFiles } from '../backends/webgpu/index.js';
 import { optimize } from '../passes/pipeline.js';
 import { fusionCounts } from '../passes/fusion-report.js';
 import { type BundleContents, BundleWriteError, buildManifest, stableJson, writeBundle } from '../backends/bundle.js';
@@ -31,6 +31,8 @@ export interface CompileOptions {
   readonly verifyEach?: boolean;
   readonly printIrAfter?: readonly string[];
   readonly dumpDir?: string;
+  /** WebGPU: also emit the f16 plan (default true). */
+  readonly f16?: boolean;
   readonly verbose?: boolean;
   /** Where printed IR and pass logs go (the CLI's stderr). */
   readonly onPrint?: (text: string) => void;
@@ -80,7 +82,8 @@ export async function compileModel(modelPath: string, options: CompileOptions = 
   }
   // `--target all`: the WebGPU plan runs the wasm target's schedule, so both read the one weights.bin (entries
   // packed for wasm kernels are read packed or restored at load: backends/webgpu/plan.ts).
-  const gpu = wantWebGpu ? compileWebGpu(graph, wasm ? { shared: { schedule: wasm.schedule, weights: wasm.weights } } : {}) : undefined;
+  const f16 = options.f16 ?? true;
+  const gpu = wantWebGpu ? compileWebGpu(graph, { f16, ...(wasm ? { shared: { schedule: wasm.schedule, weights: wasm.weights } } : {}) }) : undefined;
   if (gpu) {
     for (const [p, data] of Object.entries(webGpuFiles(gpu, stableJson))) {
       if (files[p] && files[p] !== data) throw new Error(`internal error: the wasm and webgpu targets both write ${p}, with different contents`);
@@ -105,10 +108,10 @@ export async function compileModel(modelPath: string, options: CompileOptions = 
   const manifest = buildManifest({
     schedule,
     wasm: wasm?.manifestWasm,
-    webgpu: gpu ? { plan: `${WEBGPU_DIR}/plan.json`, symbols: gpu.plan.symbols } : undefined,
+    webgpu: gpu ? { plan: PLAN_FILE, ...(gpu.planF16 ? { planF16: PLAN_F16_FILE } : {}), symbols: gpu.plan.symbols } : undefined,
     source: { name: path.basename(modelPath), bytes },
     files,
-    options: { target, maxShape: options.maxShape ?? {}, report: options.report ?? false, passes: options.passes ?? 'default' },
+    options: { target, maxShape: options.maxShape ?? {}, report: options.report ?? false, passes: options.passes ?? 'default', ...(wantWebGpu ? { f16 } : {}) },
     maxShape: { ...Object.fromEntries(Object.entries(memory.ranges).map(([s, r]) => [s, r.max])), ...options.maxShape },
     generator: GENERATOR,
   });
@@ -125,6 +128,7 @@ interface CompileFlags {
   verifyEach?: boolean;
   printIrAfter: string[];
   dumpDir?: string;
+  f16: boolean;
 }
 
 export function compileCommand(program: Command, io: Io): void {
@@ -139,6 +143,7 @@ export function compileCommand(program: Command, io: Io): void {
     .option('--report', 'also write report.json (nodes, fusions, peak arena, weights, FLOPs per kernel)')
     .option('--verify-each', 'run the IR verifier after every pass')
     .option('--print-ir-after <pass>', "print the IR (to stderr) after this pass; 'all' for every pass (repeatable)", collect, [])
+    .option('--no-f16', 'WebGPU targets: do not emit the f16 plan (webgpu/plan-f16.json, run on devices with shader-f16)')
     .option('--dump-dir <dir>', 'write the IR after each pass as NN-<pass>.ir into this folder (and a reproducer if a pass fails)')
     .addHelpText('after', '\nWith --verbose (a global option) and --report, the FLOPs of every step are printed too.\n\nExample:\n  xfc compile examples/tiny-bert.onnx -o out/ --max-shape seq=512 --report\n')
     .action(async (model: string, flags: CompileFlags, cmd: Command) => {
@@ -149,7 +154,7 @@ export function compileCommand(program: Command, io: Io): void {
         const passes = flags.passes === undefined ? undefined : flags.passes.split(',').map((p) => p.trim()).filter(Boolean);
         compiled = await compileModel(model, {
           target: flags.target, maxShape, report: flags.report, passes,
-          verifyEach: flags.verifyEach, printIrAfter: flags.printIrAfter, dumpDir: flags.dumpDir, verbose,
+          verifyEach: flags.verifyEach, printIrAfter: flags.printIrAfter, dumpDir: flags.dumpDir, f16: flags.f16, verbose,
           onPrint: (text) => io.err(text.endsWith('\n') ? text : `${text}\n`),
         });
         writeBundle(flags.output, compiled.contents);

@@ -32,8 +32,11 @@ interface InputSpec {
 interface RunOptions {
   input: string[];
   backend: string;
+  precision: string;
   outputDir?: string;
 }
+
+const PRECISIONS = ['auto', 'f32', 'f16'] as const;
 
 export function runCommand(program: Command, io: Io): void {
   program
@@ -43,6 +46,7 @@ export function runCommand(program: Command, io: Io): void {
     .option('-i, --input <name=file.npy>', 'an input tensor (repeat for each graph input)', collect, [])
     .option('-b, --backend <backend>', `where to run: ${BACKENDS.join(', ')}`, 'interpreter')
     .option('-o, --output-dir <dir>', 'write NAME.npy for every output into this folder')
+    .option('--precision <p>', `webgpu storage precision: ${PRECISIONS.join(', ')} (auto: f16 when the device has shader-f16)`, 'auto')
     .addHelpText('after', '\nExample:\n  xfc run examples/tiny-bert.onnx -i input_ids=examples/input_ids.npy \\\n      -i attention_mask=examples/attention_mask.npy -o out/\n  xfc run bundle/ --backend wasm -i input_ids=examples/input_ids.npy -i attention_mask=examples/attention_mask.npy\n\n' +
       "--backend webgpu needs the 'webgpu' npm package (Dawn) in Node.\n")
     .action((model: string, options: RunOptions) => runModel(model, options, io));
@@ -56,11 +60,14 @@ async function runModel(modelPath: string, options: RunOptions, io: Io): Promise
   if (!(BACKENDS as readonly string[]).includes(options.backend)) {
     throw new UsageError(`unknown backend '${options.backend}' (available: ${BACKENDS.join(', ')})`);
   }
+  const precision = options.precision as (typeof PRECISIONS)[number];
+  if (!PRECISIONS.includes(precision)) throw new UsageError(`unknown precision '${options.precision}' (available: ${PRECISIONS.join(', ')})`);
   const isDir = fs.existsSync(modelPath) && fs.statSync(modelPath).isDirectory();
   let outputs: Record<string, Tensor>;
   let elapsed: number;
+  let variant: string | undefined;
   if (options.backend === 'wasm' || options.backend === 'webgpu') {
-    ({ outputs, elapsed } = await runBundle(modelPath, isDir, options.input, options.backend));
+    ({ outputs, elapsed, variant } = await runBundle(modelPath, isDir, options.input, options.backend, precision));
   } else {
     if (isDir) throw new UsageError(`'${modelPath}' is a directory: the interpreter runs .onnx models; run a bundle with --backend wasm or webgpu`);
     const { graph } = importOnnxFile(modelPath);
@@ -70,7 +77,7 @@ async function runModel(modelPath: string, options: RunOptions, io: Io): Promise
     elapsed = performance.now() - started;
   }
 
-  const lines = [`ran ${path.basename(modelPath)} with the ${options.backend} backend in ${elapsed.toFixed(1)} ms`];
+  const lines = [`ran ${path.basename(modelPath)} with the ${options.backend} backend${variant ? ` (${variant})` : ''} in ${elapsed.toFixed(1)} ms`];
   for (const [name, t] of Object.entries(outputs)) lines.push(`  ${name}: ${t.dtype}${shapeToString(t.shape)}  ${stats(t)}`);
   if (options.outputDir) {
     writeOutputs(options.outputDir, outputs);
@@ -80,12 +87,12 @@ async function runModel(modelPath: string, options: RunOptions, io: Io): Promise
 }
 
 /** Loads a bundle (or compiles the model in memory for that target) and runs it once through xfc/runtime. */
-async function runBundle(modelPath: string, isDir: boolean, specs: string[], backend: 'wasm' | 'webgpu'): Promise<{ outputs: Record<string, Tensor>; elapsed: number }> {
+async function runBundle(modelPath: string, isDir: boolean, specs: string[], backend: 'wasm' | 'webgpu', precision: 'auto' | 'f32' | 'f16'): Promise<{ outputs: Record<string, Tensor>; elapsed: number; variant: string }> {
   if (backend === 'webgpu' && isDir) requireTarget(modelPath, 'webgpu');
   const device = backend === 'webgpu' ? await nodeGpuDevice() : undefined;
   try {
     const source = isDir ? modelPath : bundleFiles((await compileModel(modelPath, { target: backend })).contents);
-    const model: Model = await loadModel(source, { backend, device });
+    const model: Model = await loadModel(source, { backend, device, precision });
     const tensors = readFeeds(specs, model.inputs.map((t) => ({ name: t.name, dtype: irDtype(t.dtype), shape: t.shape })));
     const feeds: Record<string, Feed> = {};
     for (const [name, t] of Object.entries(tensors)) feeds[name] = { data: t.data as RuntimeTypedArray, dims: t.shape };
@@ -95,7 +102,7 @@ async function runBundle(modelPath: string, isDir: boolean, specs: string[], bac
     model.dispose();
     const outputs: Record<string, Tensor> = {};
     for (const [name, o] of Object.entries(result)) outputs[name] = new Tensor(irDtype(o.dtype), o.dims, o.data);
-    return { outputs, elapsed };
+    return { outputs, elapsed, variant: model.variant };
   } catch (e) {
     throw e instanceof XfcError ? new UsageError(e.message) : e;
   } finally {

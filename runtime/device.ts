@@ -14,7 +14,7 @@ const REQUESTED_LIMITS = [
   'maxComputeWorkgroupSizeX', 'maxComputeWorkgroupsPerDimension', 'maxStorageBuffersPerShaderStage',
 ] as const;
 
-/** A device from navigator.gpu (or the given GPU), or undefined when there is no adapter. */
+/** A device from navigator.gpu (or the given GPU), with shader-f16 when the adapter has it; undefined when there is no adapter. */
 export async function requestDevice(gpu: GPU | undefined = navigatorGpu()): Promise<GPUDevice | undefined> {
   const adapter = await gpu?.requestAdapter();
   if (!adapter) return undefined;
@@ -23,5 +23,6 @@ export async function requestDevice(gpu: GPU | undefined = navigatorGpu()): Prom
     const v = adapter.limits[k];
     if (typeof v === 'number') requiredLimits[k] = v;
   }
-  return adapter.requestDevice({ requiredLimits });
+  const requiredFeatures: GPUFeatureName[] = adapter.features.has('shader-f16') ? ['shader-f16'] : [];
+  return adapter.requestDevice({ requiredLimits, requiredFeatures });
 }

@@ -34,15 +34,21 @@ export interface LoadOptions {
   device?: GPUDevice;
   /** Use model.relaxed.wasm: 'auto' (the default) when the engine validates relaxed SIMD; true requires it. */
   relaxedSimd?: 'auto' | boolean;
+  /**
+   * WebGPU storage precision: 'auto' (the default) runs the bundle's f16 plan when the device has 'shader-f16'
+   * (tensors stored as f16, arithmetic in f32: half the memory traffic, ~1e-3 relative error), else f32;
+   * 'f16' requires it; 'f32' never uses it.
+   */
+  precision?: 'auto' | 'f32' | 'f16';
 }
 
 export interface Model {
   readonly inputs: readonly TensorSpec[];
   readonly outputs: readonly TensorSpec[];
   readonly manifest: Manifest;
-  /** The backend running the model and, for wasm, which module variant ('webgpu': always 'f32' today). */
+  /** The backend running the model and its variant: the wasm module ('simd', 'relaxed-simd') or the WebGPU plan's storage precision. */
   readonly backend: 'wasm' | 'webgpu';
-  readonly variant: 'simd' | 'relaxed-simd' | 'f32';
+  readonly variant: 'simd' | 'relaxed-simd' | 'f32' | 'f16';
   run(feeds: Readonly<Record<string, Feed>>): Promise<Record<string, Output>>;
   dispose(): void;
 }
@@ -57,6 +63,11 @@ export async function loadModel(source: BundleLocation, options: LoadOptions = {
     throw new XfcError('options', `relaxedSimd must be 'auto', true or false, got ${JSON.stringify(relaxedOption)}`);
   }
 
+  const precision = options.precision ?? 'auto';
+  if (precision !== 'auto' && precision !== 'f32' && precision !== 'f16') {
+    throw new XfcError('options', `precision must be 'auto', 'f32' or 'f16', got ${JSON.stringify(precision)}`);
+  }
+
   const src = openSource(source);
   const manifest = await readManifest(src.describe('manifest.json'), await src.read('manifest.json'));
   const hasWebGpu = manifest.webgpu !== undefined && manifest.targets.includes('webgpu');
@@ -68,13 +79,13 @@ export async function loadModel(source: BundleLocation, options: LoadOptions = {
       throw new UnsupportedError("backend 'webgpu': no WebGPU adapter is available (navigator.gpu is missing or found no adapter); " +
         "pass options.device (in Node: a device from the 'webgpu' package) or use backend: 'wasm'");
     }
-    return loadWebGpu(src, manifest, device, !options.device);
+    return loadWebGpu(src, manifest, device, !options.device, precision);
   }
   if (backend === 'auto' && hasWebGpu) {
     const device = options.device ?? (hasWasm ? await requestDevice().catch(() => undefined) : await requestDevice());
     if (device) {
       try {
-        return await loadWebGpu(src, manifest, device, !options.device);
+        return await loadWebGpu(src, manifest, device, !options.device, precision);
       } catch (e) {
         // A device too small for the bundle (limits) falls back to wasm; a broken bundle is an error either way.
         if (!(e instanceof UnsupportedError) || !hasWasm) throw e;
@@ -150,19 +161,19 @@ async function loadWasm(src: BundleSource, manifest: Manifest, relaxedOption: 'a
 }
 
 /** Loads the webgpu/ part; a device it requested itself (`owned`) is destroyed on failure and on dispose. */
-async function loadWebGpu(src: BundleSource, manifest: Manifest, device: GPUDevice, owned: boolean): Promise<Model> {
+async function loadWebGpu(src: BundleSource, manifest: Manifest, device: GPUDevice, owned: boolean, precision: 'auto' | 'f32' | 'f16'): Promise<Model> {
   try {
-    return await createWebGpuModel(src, manifest, device, owned);
+    return await createWebGpuModel(src, manifest, device, owned, precision);
   } catch (e) {
     if (owned) device.destroy();
     throw e;
   }
 }
 
-async function createWebGpuModel(src: BundleSource, manifest: Manifest, device: GPUDevice, owned: boolean): Promise<Model> {
+async function createWebGpuModel(src: BundleSource, manifest: Manifest, device: GPUDevice, owned: boolean, precision: 'auto' | 'f32' | 'f16'): Promise<Model> {
   // The executor is loaded only here, so that a bundler can put it in a chunk that wasm users never fetch.
   const { WebGpuExecutor, checkDeviceLimits, parsePlan, weightsPath } = await import('./webgpu.js');
-  const planPath = manifest.webgpu!.plan;
+  const planPath = webGpuPlanPath(manifest, device, precision);
   const dir = planPath.includes('/') ? planPath.slice(0, planPath.lastIndexOf('/') + 1) : '';
   const plan = parsePlan(await readVerified(src, manifest, planPath), src.describe(planPath));
   const decoder = new TextDecoder();
@@ -178,7 +189,7 @@ async function createWebGpuModel(src: BundleSource, manifest: Manifest, device: 
     outputs: manifest.outputs,
     manifest,
     backend: 'webgpu',
-    variant: 'f32',
+    variant: plan.precision ?? 'f32',
     async run(feeds) {
       if (!executor) throw new XfcError('disposed', 'this model was disposed; load it again to run it');
       return executor.run(feeds);
@@ -189,6 +200,18 @@ async function createWebGpuModel(src: BundleSource, manifest: Manifest, device: 
       if (owned) device.destroy();
     },
   };
+}
+
+/** The plan to run: the f16 one when asked for, or by 'auto' when the bundle has it and the device has shader-f16. */
+function webGpuPlanPath(manifest: Manifest, device: GPUDevice, precision: 'auto' | 'f32' | 'f16'): string {
+  const { plan, planF16 } = manifest.webgpu!;
+  const f16 = (device as Partial<GPUDevice>).features?.has('shader-f16') === true;
+  if (precision === 'f16') {
+    if (!planF16) throw new BundleError("precision 'f16': this bundle has no f16 plan (it was compiled with --no-f16)");
+    if (!f16) throw new UnsupportedError("precision 'f16': the WebGPU device lacks the 'shader-f16' feature (request it when creating the device, if the adapter has it)");
+    return planF16;
+  }
+  return precision === 'auto' && planF16 && f16 ? planF16 : plan;
 }
 
 /** Checks manifest.json's own checksum (manifest.ts), then parses and validates it. */

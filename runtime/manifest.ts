@@ -59,6 +59,8 @@ export interface WasmSection {
 /** The WebGPU target: its dispatch plan (webgpu/plan.json); shaders and weights are named in the plan, relative to it. */
 export interface WebGpuSection {
   readonly plan: string;
+  /** The f16 plan (webgpu/plan-f16.json), for devices with shader-f16; absent when compiled without it. */
+  readonly planF16?: string;
 }
 
 export interface Manifest {
@@ -248,8 +250,12 @@ function validateWasm(w: unknown, p: string[], known: (d: DimExpr) => boolean, j
 function validateWebGpu(w: unknown, p: string[], json: Obj): void {
   if (!isObject(w)) return void p.push('"webgpu" must be an object');
   const listed = Array.isArray(json.files) ? new Set(json.files.map((f) => (isObject(f) ? f.path : undefined))) : undefined;
-  if (typeof w.plan !== 'string') p.push('webgpu.plan must be a file name');
-  else if (listed && !listed.has(w.plan)) p.push(`webgpu.plan "${w.plan}" is not listed in "files"`);
+  for (const key of ['plan', 'planF16'] as const) {
+    const v = w[key];
+    if (v === undefined && key === 'planF16') continue;
+    if (typeof v !== 'string') p.push(`webgpu.${key} must be a file name`);
+    else if (listed && !listed.has(v)) p.push(`webgpu.${key} "${v}" is not listed in "files"`);
+  }
 }
 
 type Obj = Record<string, unknown>;

@@ -4,17 +4,26 @@
 // names the weights file from the bundle's root, so a `--target all` bundle's one weights.bin (the wasm image,
 // some entries pre-packed for the wasm GEMM) serves both backends: entries no WebGPU kernel reads packed are
 // listed in `weights.restore` and rewritten into their logical row-major layout as the chunks are uploaded.
-// Format 1 (weights file relative to the plan, never packed) is still read. Imports nothing from the compiler.
+// Format 1 (weights file relative to the plan, never packed) is still read. Format 3 is an f16 plan
+// (`precision: 'f16'`, for devices with shader-f16): f32 tensors that it marks `half` (arena buffers; weight
+// ranges in `weights.half`) are stored as f16, in a second arena and in f16 copies of the weight chunks made at
+// load, and its shaders convert on every load and store (arithmetic stays f32). Imports nothing from the compiler.
 
 /// <reference types="@webgpu/types" />
 import { BundleError, UnsupportedError, XfcError } from './errors.js';
+import { toF16Saturated } from './half.js';
 import type { DimExpr } from './manifest.js';
 
 /** A uniform param (u32): a dim, or the byte address of an arena tensor (its buffer's placement + offset). */
 export type ParamExpr = DimExpr | { readonly buffer: number; readonly byteOffset: DimExpr };
 
-/** A storage binding: the arena (read_write) or one chunk of the weights (read). The params uniform comes after them. */
-export type PlanBinding = { readonly kind: 'arena' } | { readonly kind: 'weights'; readonly chunk: number };
+/**
+ * A storage binding: the arena (read_write) or one chunk of the weights (read), as 32-bit words; in an f16 plan
+ * also the f16 arena and f16 copies of weight chunks (`-half`). The params uniform comes after them.
+ */
+export type PlanBinding =
+  | { readonly kind: 'arena' } | { readonly kind: 'weights'; readonly chunk: number }
+  | { readonly kind: 'arena-half' } | { readonly kind: 'weights-half'; readonly chunk: number };
 
 /** ceil(count / per) workgroups; a dispatch's grid is the product of its factors (linearized over x, y). */
 export interface WorkgroupFactor {
@@ -54,15 +63,28 @@ export interface PlanWeights {
   readonly chunks: readonly { readonly offset: number; readonly bytes: number }[];
   /** Entries to restore to their logical layout at load (absent: none). */
   readonly restore?: readonly WeightRestore[];
+  /**
+   * f16 plans: byte ranges of the file holding f32 entries that shaders read as f16. A chunk's f16 copy has one
+   * f16 per 32-bit word of the chunk (element i of an entry at chunk byte offset o is f16 number o / 4 + i),
+   * converted (restored first, saturating at ±65504) inside these ranges and 0 elsewhere.
+   */
+  readonly half?: readonly { readonly offset: number; readonly bytes: number }[];
 }
 
 /** webgpu/plan.json (docs/bundle.md). */
 export interface WebGpuPlan {
   readonly format: 'xfc-webgpu-plan';
-  readonly version: 1 | 2;
+  readonly version: 1 | 2 | 3;
+  /** Format 3: 'f16' (the plan needs shader-f16). Absent: f32 everywhere. */
+  readonly precision?: 'f16';
   readonly symbols: readonly string[];
-  /** Arena buffers: byte sizes as dim formulas, lifetimes in dispatch indices (planArena's input). */
-  readonly buffers: readonly { readonly bytes: DimExpr; readonly first: number; readonly last: number }[];
+  /**
+   * Arena buffers: byte sizes as dim formulas, lifetimes in dispatch indices (planArena's input). `half`
+   * buffers hold f32 tensors as f16 in the f16 arena: they are placed by their f32 byte sizes (so a tensor's
+   * param address is the same f32 byte address, and its element i is f16 number address / 4 + i) in an arena
+   * of half those bytes.
+   */
+  readonly buffers: readonly { readonly bytes: DimExpr; readonly first: number; readonly last: number; readonly half?: boolean }[];
   readonly weights: PlanWeights;
   /** Shader files (in the plan's directory), their workgroup sizes and workgroup memory. */
   readonly shaders: readonly { readonly file: string; readonly workgroupSize: number; readonly workgroupBytes: number }[];
@@ -73,6 +95,8 @@ export interface WebGpuPlan {
 
 export const PLAN_FORMAT = 'xfc-webgpu-plan';
 export const PLAN_VERSION = 2;
+/** The format of f16 plans. */
+export const PLAN_VERSION_F16 = 3;
 /** Bytes of uniform params per dispatch (>= minUniformBufferOffsetAlignment everywhere): 64 u32 params. */
 export const PARAM_SLOT = 256;
 
@@ -86,12 +110,16 @@ export function parsePlan(bytes: Uint8Array, where: string): WebGpuPlan {
   }
   const o = plan as unknown as Record<string, unknown> | null;
   if (typeof o !== 'object' || o === null || o.format !== PLAN_FORMAT) throw new BundleError(`${where} is not an xfc WebGPU plan`);
-  if (o.version !== 1 && o.version !== PLAN_VERSION) {
-    throw new BundleError(`${where} has plan version ${String(o.version)}; this runtime reads versions 1 and ${PLAN_VERSION} (update the runtime or recompile)`);
+  if (o.version !== 1 && o.version !== PLAN_VERSION && o.version !== PLAN_VERSION_F16) {
+    throw new BundleError(`${where} has plan version ${String(o.version)}; this runtime reads versions 1 to ${PLAN_VERSION_F16} (update the runtime or recompile)`);
+  }
+  if ((o.version === PLAN_VERSION_F16) !== (o.precision === 'f16')) {
+    throw new BundleError(`${where}: plan version ${String(o.version)} with precision ${JSON.stringify(o.precision ?? 'f32')} (f16 plans are version ${PLAN_VERSION_F16}, and only they)`);
   }
   const w = plan.weights as unknown as Record<string, unknown> | undefined;
   if (!Array.isArray(plan.shaders) || !Array.isArray(plan.dispatches) || !Array.isArray(plan.buffers) ||
-      typeof w !== 'object' || w === null || typeof w.file !== 'string' || !Array.isArray(w.chunks) || (w.restore !== undefined && !Array.isArray(w.restore))) {
+      typeof w !== 'object' || w === null || typeof w.file !== 'string' || !Array.isArray(w.chunks) || (w.restore !== undefined && !Array.isArray(w.restore)) ||
+      (w.half !== undefined && !Array.isArray(w.half))) {
     throw new BundleError(`${where} is not an xfc WebGPU plan (shaders, dispatches, buffers or weights missing)`);
   }
   for (const r of plan.weights.restore ?? []) {
@@ -139,12 +167,15 @@ export function limitProblems(plan: WebGpuPlan, limits: PlanLimits): string[] {
   return problems;
 }
 
-/** Throws an UnsupportedError listing every limit the plan exceeds on this device (checked at load, before the weights are read). */
-export function checkDeviceLimits(plan: WebGpuPlan, device: Pick<GPUDevice, 'limits'>): void {
+/** Throws an UnsupportedError listing every limit the plan exceeds on this device, and a missing shader-f16 (checked at load, before the weights are read). */
+export function checkDeviceLimits(plan: WebGpuPlan, device: Pick<GPUDevice, 'limits'> & Partial<Pick<GPUDevice, 'features'>>): void {
   const limits = (device as { limits?: PlanLimits } | undefined)?.limits;
   const missing = LIMIT_NAMES.filter((k) => typeof limits?.[k] !== 'number');
   if (!limits || missing.length > 0) throw new XfcError('options', `options.device is not a GPUDevice: its limits lack ${missing.join(', ')}`);
   const problems = limitProblems(plan, limits);
+  if (plan.precision === 'f16' && !(device as { features?: ReadonlySet<string> }).features?.has('shader-f16')) {
+    problems.unshift("the plan stores tensors as f16, and the device was created without the 'shader-f16' feature (request it, or load with precision: 'f32')");
+  }
   if (problems.length === 1) throw new UnsupportedError(`this WebGPU device cannot run the bundle: ${problems[0]}`);
   if (problems.length > 1) throw new UnsupportedError(`this WebGPU device cannot run the bundle (${problems.length} problems):\n  - ${problems.join('\n  - ')}`);
 }
@@ -195,6 +226,28 @@ export function chunkBytes(plan: WebGpuPlan, weights: Uint8Array, index: number)
     }
     const packed = new Float32Array(out.slice(at, at + r.bytes).buffer);
     out.set(new Uint8Array(unpackPanels(packed, r).buffer), at);
+  }
+  return out;
+}
+
+/** Whether plan `plan` binds weights chunk `index` as words (`kind` 'weights') or as its f16 copy ('weights-half'). */
+export function chunkBound(plan: WebGpuPlan, index: number, kind: 'weights' | 'weights-half'): boolean {
+  return plan.dispatches.some((d) => d.bindings.some((b) => b.kind === kind && b.chunk === index));
+}
+
+/** The f16 copy of weights chunk `index` (f16 plans): one f16 per word, converted inside the plan's half ranges. */
+export function halfChunk(plan: WebGpuPlan, weights: Uint8Array, index: number): Uint16Array {
+  const c = plan.weights.chunks[index]!;
+  const bytes = chunkBytes(plan, weights, index);
+  const words = bytes.byteOffset % 4 === 0 ? bytes : bytes.slice();
+  const f32 = new Float32Array(words.buffer, words.byteOffset, words.byteLength / 4);
+  const out = new Uint16Array(Math.ceil(words.byteLength / 8) * 2);
+  for (const r of plan.weights.half ?? []) {
+    const from = Math.max(r.offset, c.offset);
+    const to = Math.min(r.offset + r.bytes, c.offset + c.bytes);
+    if (from >= to) continue;
+    if ((from - c.offset) % 4 !== 0 || (to - from) % 4 !== 0) throw new BundleError(`${plan.weights.file}: the f16 range at ${r.offset} (${r.bytes} bytes) is not made of whole f32 words`);
+    toF16Saturated(f32.subarray((from - c.offset) / 4, (to - c.offset) / 4), out.subarray((from - c.offset) / 4, (to - c.offset) / 4));
   }
   return out;
 }

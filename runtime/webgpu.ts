@@ -7,15 +7,18 @@
 // a later call with that shape allocates nothing). Per run: writes the inputs, records one command encoder (one
 // compute pass), copies the outputs into one readback buffer, maps it at the end. Errors inside a run (error
 // scopes), device loss and uncaptured errors on the device become XfcErrors (the latter two on the next run).
-// Imports nothing from the compiler.
+// An f16 plan (webgpu-plan.ts) adds an f16 arena (its buffers placed by f32 bytes, allocated at half that) and
+// f16 copies of the weight chunks it reads so; f32 inputs and outputs held there are converted on the CPU as
+// they are written and read back. Imports nothing from the compiler.
 
 /// <reference types="@webgpu/types" />
 import { DTYPES, storedBytes } from './dtypes.js';
-import { UnsupportedError, XfcError } from './errors.js';
+import { BundleError, UnsupportedError, XfcError } from './errors.js';
+import { fromF16, toF16Saturated } from './half.js';
 import type { Manifest } from './manifest.js';
 import { evalDimExpr, planArena } from './plan.js';
 import { type Feed, type Output, bindFeeds } from './wasm.js';
-import { PARAM_SLOT, type WebGpuPlan, checkDeviceLimits, chunkBytes } from './webgpu-plan.js';
+import { PARAM_SLOT, type PlanBinding, type WebGpuPlan, checkDeviceLimits, chunkBound, chunkBytes, halfChunk } from './webgpu-plan.js';
 
 export type { ParamExpr, PlanBinding, PlanDispatch, PlanLimits, PlanWeights, WebGpuPlan, WeightRestore, WorkgroupFactor } from './webgpu-plan.js';
 export { checkDeviceLimits, limitProblems, parsePlan, weightsPath } from './webgpu-plan.js';
@@ -28,12 +31,22 @@ const SHAPE_CACHE = 16;
 interface ShapeState {
   readonly symbols: Record<string, number>;
   readonly arena: GPUBuffer;
+  /** The f16 arena (f16 plans with half buffers). */
+  readonly halfArena: GPUBuffer | undefined;
+  /** Per plan buffer: its byte address in its arena (for half buffers, in f32 bytes: the f16 arena's bytes × 2). */
   readonly addresses: readonly number[];
   readonly params: GPUBuffer | undefined;
   readonly bindGroups: readonly GPUBindGroup[];
   readonly grids: readonly (readonly [number, number])[];
   readonly readback: GPUBuffer;
-  readonly outputs: readonly { name: string; src: number; at: number; bytes: number; dims: number[] }[];
+  /** Copied from `src` in the arena (or, `half`, the f16 arena) to `at` in the readback buffer; f16 values start `skew` bytes in. */
+  readonly outputs: readonly { name: string; half: boolean; src: number; skew: number; at: number; bytes: number; dims: number[] }[];
+}
+
+/** The GPU weight buffers: per chunk, its words and its f16 copy, each made only when some dispatch binds it. */
+interface WeightBuffers {
+  readonly words: readonly (GPUBuffer | undefined)[];
+  readonly half: readonly (GPUBuffer | undefined)[];
 }
 
 /** The message of a lost device (GPUDeviceLostInfo). */
@@ -59,7 +72,7 @@ export class WebGpuExecutor {
     private readonly manifest: IoManifest,
     private readonly plan: WebGpuPlan,
     private readonly pipelines: readonly GPUComputePipeline[],
-    private readonly weightBuffers: readonly GPUBuffer[],
+    private readonly weightBuffers: WeightBuffers,
   ) {
     void device.lost.then((info) => {
       this.lost = deviceLostMessage(info);
@@ -72,23 +85,29 @@ export class WebGpuExecutor {
     checkDeviceLimits(plan, device);
     device.pushErrorScope('validation');
     let pipelines: GPUComputePipeline[];
-    const weightBuffers: GPUBuffer[] = [];
+    const weightBuffers = { words: [] as (GPUBuffer | undefined)[], half: [] as (GPUBuffer | undefined)[] };
+    const upload = (data: Uint8Array | Uint16Array, bytes: number, label: string): GPUBuffer => {
+      const buf = device.createBuffer({ size: Math.max(16, roundUp(bytes, 16)), usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST, label });
+      device.queue.writeBuffer(buf, 0, data as Uint8Array<ArrayBuffer>);
+      return buf;
+    };
+    const destroyAll = (): void => {
+      for (const b of [...weightBuffers.words, ...weightBuffers.half]) b?.destroy();
+    };
     try {
       pipelines = await Promise.all(shaders.map((code, i) => createPipeline(device, plan.shaders[i]!.file, code)));
       plan.weights.chunks.forEach((c, i) => {
-        const data = chunkBytes(plan, weights, i);
-        const buf = device.createBuffer({ size: Math.max(16, roundUp(c.bytes, 16)), usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST, label: `weights chunk ${i}` });
-        weightBuffers.push(buf);
-        device.queue.writeBuffer(buf, 0, data as Uint8Array<ArrayBuffer>);
+        weightBuffers.words.push(chunkBound(plan, i, 'weights') ? upload(chunkBytes(plan, weights, i), c.bytes, `weights chunk ${i}`) : undefined);
+        weightBuffers.half.push(chunkBound(plan, i, 'weights-half') ? upload(halfChunk(plan, weights, i), c.bytes / 2, `weights chunk ${i} (f16)`) : undefined);
       });
     } catch (e) {
       await device.popErrorScope();
-      for (const b of weightBuffers) b.destroy();
+      destroyAll();
       throw e;
     }
     const err = await device.popErrorScope();
     if (err) {
-      for (const b of weightBuffers) b.destroy();
+      destroyAll();
       throw new XfcError('webgpu', `loading the bundle failed validation: ${err.message}`);
     }
     return new WebGpuExecutor(device, manifest, plan, pipelines, weightBuffers);
@@ -109,8 +128,17 @@ export class WebGpuExecutor {
       const device = this.device;
       for (const io of this.plan.inputs) {
         const spec = this.manifest.inputs.find((t) => t.name === io.name)!;
-        const bytes = inputBytes(spec.dtype, feeds[io.name]!.data);
-        if (bytes.byteLength > 0) device.queue.writeBuffer(st.arena, st.addresses[io.buffer]! + evalDimExpr(io.offset, symbols), bytes as Uint8Array<ArrayBuffer>);
+        const data = feeds[io.name]!.data;
+        const at = st.addresses[io.buffer]! + evalDimExpr(io.offset, symbols);
+        if (this.plan.buffers[io.buffer]!.half) {
+          // f32 bytes / 2 = the f16 arena's bytes; queue writes need 4-byte offsets (an input starts its own buffer).
+          if (at % 8 !== 0) throw new BundleError(`input '${io.name}' is stored as f16 at f32 address ${at}, not a multiple of 8`);
+          const half = padTo(new Uint8Array(toF16Saturated(data as Float32Array).buffer), roundUp(data.length * 2, 4));
+          if (half.byteLength > 0) device.queue.writeBuffer(st.halfArena!, at / 2, half as Uint8Array<ArrayBuffer>);
+          continue;
+        }
+        const bytes = inputBytes(spec.dtype, data);
+        if (bytes.byteLength > 0) device.queue.writeBuffer(st.arena, at, bytes as Uint8Array<ArrayBuffer>);
       }
       device.pushErrorScope('validation');
       device.pushErrorScope('out-of-memory');
@@ -124,7 +152,7 @@ export class WebGpuExecutor {
         pass.dispatchWorkgroups(x, y);
       });
       pass.end();
-      for (const o of st.outputs) if (o.bytes > 0) enc.copyBufferToBuffer(st.arena, o.src, st.readback, o.at, o.bytes);
+      for (const o of st.outputs) if (o.bytes > 0) enc.copyBufferToBuffer(o.half ? st.halfArena! : st.arena, o.src, st.readback, o.at, o.bytes);
       device.queue.submit([enc.finish()]);
       const [oom, invalid] = [await device.popErrorScope(), await device.popErrorScope()];
       if (invalid) throw new XfcError('webgpu', `a dispatch failed validation: ${invalid.message}`);
@@ -142,6 +170,10 @@ export class WebGpuExecutor {
           const spec = this.manifest.outputs.find((t) => t.name === o.name)!;
           const info = DTYPES[spec.dtype];
           const n = o.dims.reduce((a, b) => a * b, 1);
+          if (o.half) {
+            out[o.name] = { data: fromF16(new Uint16Array(mapped.slice(o.at + o.skew, o.at + o.skew + n * 2))), dims: o.dims, dtype: spec.dtype };
+            continue;
+          }
           const data = new info.array(n);
           new Uint8Array(data.buffer).set(new Uint8Array(mapped, o.at, n * info.bytes));
           out[o.name] = { data, dims: o.dims, dtype: spec.dtype };
@@ -164,7 +196,7 @@ export class WebGpuExecutor {
   dispose(): void {
     for (const st of this.shapes.values()) destroyShape(st);
     this.shapes.clear();
-    for (const b of this.weightBuffers) b.destroy();
+    for (const b of [...this.weightBuffers.words, ...this.weightBuffers.half]) b?.destroy();
     this.device.removeEventListener?.('uncapturederror', this.onUncaptured);
   }
 
@@ -175,11 +207,17 @@ export class WebGpuExecutor {
     if (hit) return hit;
     const { device, plan } = this;
     const sizes = plan.buffers.map((b) => evalDimExpr(b.bytes, symbols));
-    const placed = planArena(plan.buffers.map((b, i) => ({ bytes: sizes[i]!, first: b.first, last: b.last })));
+    // Word buffers in the arena, half ones in the f16 arena: each placed without the others (given 0 bytes).
+    const place = (half: boolean) => planArena(plan.buffers.map((b, i) => ({ bytes: !!b.half === half ? sizes[i]! : 0, first: b.first, last: b.last })));
+    const placed = place(false);
+    const placedHalf = plan.buffers.some((b) => b.half) ? place(true) : undefined;
     const arenaBytes = Math.max(16, roundUp(placed.total, 16));
+    const halfBytes = placedHalf ? Math.max(16, roundUp(placedHalf.total / 2, 16)) : 0;
     const limits = device.limits;
     for (const limit of ['maxStorageBufferBindingSize', 'maxBufferSize'] as const) {
-      if (arenaBytes > limits[limit]) throw new UnsupportedError(`this call (${key || 'static shape'}) needs a ${arenaBytes}-byte arena, more than the device's ${limit} (${limits[limit]}); use smaller inputs`);
+      for (const [what, bytes] of [['arena', arenaBytes], ['f16 arena', halfBytes]] as const) {
+        if (bytes > limits[limit]) throw new UnsupportedError(`this call (${key || 'static shape'}) needs a ${bytes}-byte ${what}, more than the device's ${limit} (${limits[limit]}); use smaller inputs`);
+      }
     }
     const maxGrid = limits.maxComputeWorkgroupsPerDimension;
     const grids = plan.dispatches.map((d) => {
@@ -191,13 +229,16 @@ export class WebGpuExecutor {
     });
     device.pushErrorScope('validation');
     device.pushErrorScope('out-of-memory');
-    const arena = device.createBuffer({ size: arenaBytes, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC, label: `arena ${key}` });
-    const addresses = placed.offsets;
+    const arenaUsage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC;
+    const arena = device.createBuffer({ size: arenaBytes, usage: arenaUsage, label: `arena ${key}` });
+    const halfArena = placedHalf ? device.createBuffer({ size: halfBytes, usage: arenaUsage, label: `f16 arena ${key}` }) : undefined;
+    const addresses = plan.buffers.map((b, i) => (b.half ? placedHalf! : placed).offsets[i]!);
     const paramWords = plan.dispatches.map((d) => d.params.map((p) => (typeof p === 'object' ? addresses[p.buffer]! + evalDimExpr(p.byteOffset, symbols) : evalDimExpr(p, symbols))));
     const hasParams = paramWords.some((w) => w.length > 0);
     const params = hasParams ? device.createBuffer({ size: PARAM_SLOT * plan.dispatches.length, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST, label: `params ${key}` }) : undefined;
     const release = (): void => {
       arena.destroy();
+      halfArena?.destroy();
       params?.destroy();
     };
     if (params) {
@@ -219,7 +260,9 @@ export class WebGpuExecutor {
       device.queue.writeBuffer(params, 0, data);
     }
     const bindGroups = plan.dispatches.map((d, i) => {
-      const entries: GPUBindGroupEntry[] = d.bindings.map((b, j) => ({ binding: j, resource: { buffer: b.kind === 'arena' ? arena : this.weightBuffers[b.chunk]! } }));
+      const buffer = (b: PlanBinding): GPUBuffer | undefined =>
+        b.kind === 'arena' ? arena : b.kind === 'arena-half' ? halfArena : b.kind === 'weights' ? this.weightBuffers.words[b.chunk] : this.weightBuffers.half[b.chunk];
+      const entries: GPUBindGroupEntry[] = d.bindings.map((b, j) => ({ binding: j, resource: { buffer: buffer(b)! } }));
       if (d.params.length > 0) entries.push({ binding: d.bindings.length, resource: { buffer: params!, offset: PARAM_SLOT * i, size: roundUp(d.params.length * 4, 16) } });
       return device.createBindGroup({ layout: this.pipelines[d.shader]!.getBindGroupLayout(0), entries, label: d.label });
     });
@@ -227,8 +270,14 @@ export class WebGpuExecutor {
     const outputs = plan.outputs.map((o) => {
       const spec = this.manifest.outputs.find((t) => t.name === o.name)!;
       const dims = spec.shape.map((d) => evalDimExpr(d, symbols));
-      const bytes = roundUp(dims.reduce((a, b) => a * b, 1) * DTYPES[spec.dtype].bytes, 4);
-      const r = { name: o.name, src: addresses[o.buffer]! + evalDimExpr(o.offset, symbols), at, bytes, dims };
+      const n = dims.reduce((a, b) => a * b, 1);
+      const address = addresses[o.buffer]! + evalDimExpr(o.offset, symbols);
+      const half = plan.buffers[o.buffer]!.half === true;
+      // f16 values start at f32 address / 2; copies need 4-byte offsets and sizes, so an odd element starts 2 bytes in.
+      const skew = half ? (address / 2) % 4 : 0;
+      const src = half ? address / 2 - skew : address;
+      const bytes = roundUp(half ? n * 2 + skew : n * DTYPES[spec.dtype].bytes, 4);
+      const r = { name: o.name, half, src, skew, at, bytes, dims };
       at += roundUp(bytes, 16);
       return r;
     });
@@ -240,7 +289,7 @@ export class WebGpuExecutor {
       if (oom) throw new XfcError('webgpu', `the GPU ran out of memory allocating the ${arenaBytes}-byte arena for ${key || 'the static shape'}: ${oom.message}`);
       throw new XfcError('webgpu', `allocating buffers for ${key || 'the static shape'} failed validation: ${invalid!.message}`);
     }
-    const st: ShapeState = { symbols, arena, addresses, params, bindGroups, grids, readback, outputs };
+    const st: ShapeState = { symbols, arena, halfArena, addresses, params, bindGroups, grids, readback, outputs };
     if (this.shapes.size >= SHAPE_CACHE) {
       const [oldKey, old] = this.shapes.entries().next().value!;
       this.shapes.delete(oldKey);
@@ -271,6 +320,7 @@ function errorKind(e: GPUError | undefined): string {
 
 function destroyShape(st: ShapeState): void {
   st.arena.destroy();
+  st.halfArena?.destroy();
   st.params?.destroy();
   st.readback.destroy();
 }

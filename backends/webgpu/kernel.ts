@@ -5,7 +5,7 @@
 
 import type { Step } from '../common/schedule.js';
 import type { WorkgroupFactor } from '../../runtime/webgpu.js';
-import { type Shader, ShaderBuilder, type WeightPlacement } from './wgsl.js';
+import { type HalfStorage, type Shader, ShaderBuilder, type WeightPlacement } from './wgsl.js';
 
 export interface KernelDispatch {
   readonly shader: Shader;
@@ -50,6 +50,7 @@ export function kernelOps(): string[] {
   return [...kernels.keys()].sort();
 }
 
-export function kernelContext(weights: WeightPlacement): KernelContext {
-  return { builder: (size) => new ShaderBuilder(weights, size) };
+/** Builders over the given weight placement; with `half`, the tensors it names are stored as f16 (the f16 plan). */
+export function kernelContext(weights: WeightPlacement, half?: HalfStorage): KernelContext {
+  return { builder: (size) => new ShaderBuilder(weights, size, half) };
 }

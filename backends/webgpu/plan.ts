@@ -10,15 +10,20 @@
 // a packed weight it did not declare is an error, so no kernel reads a layout it does not expect.
 // Arena buffers keep the schedule's sizes (dim formulas) and lifetimes; the runtime places them per call.
 // A buffer no dispatch reads or writes (the wasm kernels' step scratch in a shared schedule) gets 0 bytes.
+//
+// With `f16`, a second plan is built from the same steps for devices with shader-f16: every f32 arena buffer and
+// weight entry is stored as f16 (half the memory and bandwidth; kernels still compute in f32) except the operands
+// of ops whose result jumps with a rounding of their input (casts to integers, rounding, comparisons, ArgMax ...),
+// which stay f32. The two plans share shader files where the sources are equal.
 
 import { CompileError, Diagnostic } from '../../compiler/diagnostics.js';
 import { materialize, type Value } from '../../compiler/ir/graph.js';
 import type { Tensor } from '../../compiler/ir/tensor.js';
 import { VIEW_OPS } from '../common/lower.js';
 import type { Schedule, Step, TensorRef } from '../common/schedule.js';
-import { PARAM_SLOT, PLAN_VERSION, type PlanDispatch, type WebGpuPlan, type WeightRestore, packedBytes, panelWidth, unpackPanels } from '../../runtime/webgpu-plan.js';
+import { PARAM_SLOT, PLAN_VERSION, PLAN_VERSION_F16, type PlanDispatch, type WebGpuPlan, type WeightRestore, packedBytes, panelWidth, unpackPanels } from '../../runtime/webgpu-plan.js';
 import { getKernel, kernelContext } from './kernel.js';
-import type { WeightPlacement } from './wgsl.js';
+import type { HalfStorage, WeightPlacement } from './wgsl.js';
 
 export const DEFAULT_MAX_CHUNK_BYTES = 128 * 1024 * 1024;
 export const WEBGPU_DIR = 'webgpu';
@@ -27,12 +32,48 @@ export const WEIGHTS_FILE = 'weights.bin';
 
 export interface PlanOptions {
   readonly maxChunkBytes?: number;
+  /** Also build the f16 plan (for devices with shader-f16). */
+  readonly f16?: boolean;
 }
 
 export interface PlanOutput {
   readonly plan: WebGpuPlan;
-  /** Shader sources by file name (relative to webgpu/). */
+  /** The f16 plan, when asked for. */
+  readonly planF16?: WebGpuPlan;
+  /** Shader sources of both plans by file name (relative to webgpu/). */
   readonly shaders: Record<string, string>;
+}
+
+/** Ops whose result jumps when an f32 operand is rounded (to integers, booleans, indices): the f16 plan keeps those operands f32. */
+const EXACT_OPERAND_OPS = new Set([
+  'Cast', 'CastLike', 'Floor', 'Ceil', 'Round', 'Sign', 'Mod', 'Range', 'IsNaN', 'IsInf', 'ArgMax', 'ArgMin',
+  'Equal', 'Less', 'LessOrEqual', 'Greater', 'GreaterOrEqual',
+]);
+
+/** The arena buffers and weight entries the f16 plan stores as f16: those holding f32 tensors only, none an exact operand. */
+function halfTensors(schedule: Schedule, steps: readonly Step[]): { arena: Set<number>; weights: Set<number> } {
+  const half = { arena: new Set<number>(), weights: new Set<number>() };
+  const keep = { arena: new Set<number>(), weights: new Set<number>() };
+  const visit = (r: TensorRef | undefined, exact: boolean): void => {
+    if (!r) return;
+    const [kind, id] = r.loc.kind === 'arena' ? ['arena', r.loc.buffer] as const : ['weights', r.loc.weight] as const;
+    (r.dtype === 'f32' && !exact ? half : keep)[kind].add(id);
+  };
+  for (const step of steps) {
+    const exact = EXACT_OPERAND_OPS.has(step.op);
+    for (const r of step.inputs) visit(r, exact);
+    for (const r of step.outputs) visit(r, false);
+    visit(step.scratch, false);
+  }
+  for (const io of [...schedule.inputs, ...schedule.outputs]) visit(io.ref, false);
+  for (const kind of ['arena', 'weights'] as const) for (const id of keep[kind]) half[kind].delete(id);
+  return half;
+}
+
+/** Shader files shared by the plans of one bundle: equal sources get one file. */
+interface ShaderFiles {
+  readonly sources: Record<string, string>;
+  readonly byKey: Map<string, string>;
 }
 
 /** Splits the weights image into chunks at entry boundaries; `locate` gives an entry's chunk and offset in it. */
@@ -158,8 +199,18 @@ export function buildPlan(schedule: Schedule, options: PlanOptions = {}): PlanOu
   }
   if (problems.length > 0) throw new CompileError(problems);
 
-  const { chunks, locate } = chunkWeights(schedule, options.maxChunkBytes ?? DEFAULT_MAX_CHUNK_BYTES);
-  const shaders: Record<string, string> = {};
+  const weights = chunkWeights(schedule, options.maxChunkBytes ?? DEFAULT_MAX_CHUNK_BYTES);
+  const files: ShaderFiles = { sources: {}, byKey: new Map() };
+  const plan = emitPlan(schedule, view, weights, files);
+  const planF16 = options.f16 ? emitPlan(schedule, view, weights, files, halfTensors(schedule, view.steps)) : undefined;
+  return { plan, ...(planF16 ? { planF16 } : {}), shaders: files.sources };
+}
+
+/** One plan of the steps (f32, or f16 storage for the `half` tensors), its shaders added to `files`. */
+function emitPlan(schedule: Schedule, view: WeightView, weights: ReturnType<typeof chunkWeights>, files: ShaderFiles,
+  half?: { arena: ReadonlySet<number>; weights: ReadonlySet<number> }): WebGpuPlan {
+  const { chunks, locate } = weights;
+  const halfStorage: HalfStorage | undefined = half && { arena: (b) => half.arena.has(b), weight: (w) => half.weights.has(w) };
   const shaderIndex = new Map<string, number>();
   const shaderList: WebGpuPlan['shaders'][number][] = [];
   const dispatches: PlanDispatch[] = [];
@@ -179,16 +230,20 @@ export function buildPlan(schedule: Schedule, options: PlanOptions = {}): PlanOu
         return locate(weight);
       },
     };
-    for (const d of getKernel(step.op)!.build(kernelContext(placement), step)) {
+    for (const d of getKernel(step.op)!.build(kernelContext(placement, halfStorage), step)) {
       if (d.shader.params.length * 4 > PARAM_SLOT) {
         throw new Error(`webgpu kernel ${step.op} (node '${step.node.name}') uses ${d.shader.params.length} params; a dispatch has room for ${PARAM_SLOT / 4}`);
       }
       let index = shaderIndex.get(d.shader.key);
       if (index === undefined) {
         index = shaderList.length;
-        const file = `${String(index).padStart(3, '0')}-${step.op.toLowerCase()}-${d.shader.key.slice(0, 8)}.wgsl`;
+        let file = files.byKey.get(d.shader.key);
+        if (file === undefined) {
+          file = `${String(files.byKey.size).padStart(3, '0')}-${step.op.toLowerCase()}-${d.shader.key.slice(0, 8)}.wgsl`;
+          files.byKey.set(d.shader.key, file);
+          files.sources[file] = d.shader.source;
+        }
         shaderList.push({ file, workgroupSize: d.shader.workgroupSize, workgroupBytes: d.workgroupBytes ?? 0 });
-        shaders[file] = d.shader.source;
         shaderIndex.set(d.shader.key, index);
       }
       dispatches.push({ shader: index, label: step.node.name, bindings: d.shader.bindings, params: d.shader.params, workgroups: d.workgroups });
@@ -202,22 +257,27 @@ export function buildPlan(schedule: Schedule, options: PlanOptions = {}): PlanOu
   const outputs = schedule.outputs.map((io) => ({ name: io.name, ...arenaSlot(`output '${io.name}'`, io.ref) }));
   const used = new Set<number>([...inputs, ...outputs].map((io) => io.buffer));
   for (const d of dispatches) for (const p of d.params) if (typeof p === 'object') used.add(p.buffer);
-  const plan: WebGpuPlan = {
+  const halfRanges = [...(half?.weights ?? [])].sort((a, b) => a - b).map((id) => {
+    const w = schedule.weights[id]!;
+    return { offset: w.byteOffset, bytes: w.data.bytes().byteLength };
+  });
+  return {
     format: 'xfc-webgpu-plan',
-    version: PLAN_VERSION,
+    version: half ? PLAN_VERSION_F16 : PLAN_VERSION,
+    ...(half ? { precision: 'f16' as const } : {}),
     symbols: [...schedule.symbols],
     buffers: schedule.buffers.map((b) => ({
       bytes: used.has(b.id) ? b.bytes : 0,
       first: mapFirst(b.firstStep),
       last: Math.max(mapLast(b.lastStep), mapFirst(b.firstStep)),
+      ...(half?.arena.has(b.id) ? { half: true } : {}),
     })),
-    weights: { file: WEIGHTS_FILE, chunks, ...(view.restore.length > 0 ? { restore: view.restore } : {}) },
+    weights: { file: WEIGHTS_FILE, chunks, ...(view.restore.length > 0 ? { restore: view.restore } : {}), ...(half ? { half: halfRanges } : {}) },
     shaders: shaderList,
     dispatches,
     inputs,
     outputs,
   };
-  return { plan, shaders };
 }
 
 function arenaSlot(what: string, ref: TensorRef): { buffer: number; offset: number | string } {

@@ -6,6 +6,11 @@
 // arena tensors (the runtime's planner places buffers per call). Static dims are baked into the source;
 // symbolic dims become u32 params read from one uniform. Helpers (erf, gelu, ...) are emitted only when used,
 // and the cache key of a shader is a hash of its generated text (never hand-written).
+//
+// f16 storage (the f16 plan, for devices with shader-f16): f32 tensors that the plan stores as f16 live in the
+// f16 arena or an f16 copy of a weight chunk (`array<f16>` bindings, `enable f16;`), addressed by the same f32
+// byte address (element i is f16 number base / 4 + i). load() widens to f32 and store() narrows, saturating at
+// ±65504, so kernels compute in f32 either way and never see the difference.
 
 import type { Dim } from '../../compiler/ir/dim.js';
 import { canonicalDim, dimMul, isStaticDim } from '../../compiler/ir/dim.js';
@@ -19,6 +24,15 @@ export interface WeightPlacement {
   locate(weight: number): { chunk: number; byteOffset: number };
 }
 
+/** Which f32 tensors a shader stores as f16 (the f16 plan's choice, per arena buffer and weight entry). */
+export interface HalfStorage {
+  arena(buffer: number): boolean;
+  weight(entry: number): boolean;
+}
+
+/** The f16 store's saturation bound (the largest finite f16), as a WGSL literal. */
+const F16_MAX_LITERAL = '65504.0';
+
 /** The value types kernels compute in. f16 slots in here once shader-f16 kernels exist. */
 export type ComputeType = 'f32' | 'i32' | 'u32';
 
@@ -31,6 +45,8 @@ export interface TensorVar {
   readonly base: string;
   /** The type loads return / stores accept. */
   readonly type: ComputeType;
+  /** Stored as f16 (an f32 tensor in an `array<f16>` binding). */
+  readonly half?: boolean;
 }
 
 export interface Shader {
@@ -229,7 +245,7 @@ export class ShaderBuilder {
   private readonly helpers = new Set<string>();
   private readonly decls: string[] = [];
 
-  constructor(private readonly weights: WeightPlacement, readonly workgroupSize = 64) {}
+  constructor(private readonly weights: WeightPlacement, readonly workgroupSize = 64, private readonly halfStorage?: HalfStorage) {}
 
   /**
    * Declares a tensor operand or result; the arena / weight chunk binding is added on first use. 'write' needs
@@ -239,15 +255,18 @@ export class ShaderBuilder {
     const type = computeType(ref.dtype);
     if (!type) throw new Error(`the WebGPU backend cannot hold dtype ${ref.dtype} yet`);
     if (access === 'write' && wordsPerElement(ref.dtype) === undefined) throw new Error(`the WebGPU backend cannot store dtype ${ref.dtype} yet (sub-word stores need atomics)`);
+    const h = this.halfStorage;
     if (ref.loc.kind === 'arena') {
-      const buffer = this.binding({ kind: 'arena' }, 'arena');
+      const half = ref.dtype === 'f32' && h !== undefined && h.arena(ref.loc.buffer);
+      const buffer = half ? this.binding({ kind: 'arena-half' }, 'harena') : this.binding({ kind: 'arena' }, 'arena');
       const base = this.param({ buffer: ref.loc.buffer, byteOffset: canonicalDim(ref.loc.byteOffset) });
-      return { ref, buffer, base, type };
+      return { ref, buffer, base, type, ...(half ? { half } : {}) };
     }
+    const half = ref.dtype === 'f32' && h !== undefined && h.weight(ref.loc.weight);
     const { chunk, byteOffset } = this.weights.locate(ref.loc.weight);
-    const buffer = this.binding({ kind: 'weights', chunk }, `w${chunk}`);
+    const buffer = half ? this.binding({ kind: 'weights-half', chunk }, `hw${chunk}`) : this.binding({ kind: 'weights', chunk }, `w${chunk}`);
     // The base is a param, not a literal, so that kernels equal but for the weights they read share one shader.
-    return { ref, buffer, base: this.param(byteOffset + ref.loc.byteOffset), type };
+    return { ref, buffer, base: this.param(byteOffset + ref.loc.byteOffset), type, ...(half ? { half } : {}) };
   }
 
   /** A WGSL u32 expression for a dim: a literal when static, else a param evaluated per call. */
@@ -275,6 +294,7 @@ export class ShaderBuilder {
 
   /** Element i of tensor t as t.type (i64 reads the low word as i32; bool/u8 read a byte). */
   load(t: TensorVar, i: string): string {
+    if (t.half) return `f32(${halfElement(t, i)})`;
     const words = wordsPerElement(t.ref.dtype);
     if (words === undefined) {
       const bytes = dtypeInfo(t.ref.dtype).bytes;
@@ -289,6 +309,7 @@ export class ShaderBuilder {
 
   /** A statement storing v (of t.type) as element i of t (i64 gets its sign-extended high word). */
   store(t: TensorVar, i: string, v: string): string {
+    if (t.half) return `${halfElement(t, i)} = f16(clamp(${v}, -${F16_MAX_LITERAL}, ${F16_MAX_LITERAL}));`;
     const words = wordsPerElement(t.ref.dtype)!;
     const at = `(${t.base} >> 2u) + ${words === 2 ? `2u * (${i})` : `(${i})`}`;
     const bits = t.type === 'u32' ? `(${v})` : `bitcast<u32>(${v})`;
@@ -298,6 +319,7 @@ export class ShaderBuilder {
 
   /** Raw 32-bit word w of element i (copies move words, whatever the dtype). */
   word(t: TensorVar, i: string, w: number): string {
+    if (t.half) throw new Error('an f16-stored tensor has no 32-bit words: load() and store() convert it');
     const words = wordsPerElement(t.ref.dtype)!;
     return `${t.buffer}[(${t.base} >> 2u) + ${words}u * (${i}) + ${w}u]`;
   }
@@ -305,9 +327,11 @@ export class ShaderBuilder {
   /** Generates the shader around `body`, a compute entry point body where `gid` (u32) is the linear workgroup id and `lid` the local index. */
   build(body: string): Shader {
     const lines: string[] = [];
+    if (this.bindingList.some((b) => b.kind === 'arena-half' || b.kind === 'weights-half')) lines.push('enable f16;');
     this.bindingList.forEach((b, i) => {
-      const access = b.kind === 'arena' ? 'read_write' : 'read';
-      lines.push(`@group(0) @binding(${i}) var<storage, ${access}> ${this.bindingNames[i]}: array<u32>;`);
+      const access = b.kind === 'arena' || b.kind === 'arena-half' ? 'read_write' : 'read';
+      const element = b.kind === 'arena-half' || b.kind === 'weights-half' ? 'f16' : 'u32';
+      lines.push(`@group(0) @binding(${i}) var<storage, ${access}> ${this.bindingNames[i]}: array<${element}>;`);
     });
     if (this.paramList.length > 0) {
       lines.push(`struct Params { v: array<vec4<u32>, ${Math.ceil(this.paramList.length / 4)}> }`);
@@ -344,6 +368,11 @@ ${body.replace(/^(?=.)/gm, '  ')}
     }
     return `params.v[${i >> 2}].${'xyzw'[i & 3]}`;
   }
+}
+
+/** The f16 storage element i of an f16-stored tensor (a WGSL reference: load or assign). */
+export function halfElement(t: TensorVar, i: string): string {
+  return `${t.buffer}[(${t.base} >> 2u) + (${i})]`;
 }
 
 /** One grid factor: ceil(count / per) workgroups along the (linearized) grid. */

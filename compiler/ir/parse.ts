@@ -9,7 +9,7 @@ import '../ops/index.js';
 import { GraphBuilder } from './builder.js';
 import { type Dim, canonicalDim, dimSymbols, sanitizeSymbol } from './dim.js';
 import { type DType, dtypeInfo, isDType } from './dtype.js';
-import { numberToBf16Bits, numberToF16Bits } from './half.js';
+import { numberToBf16Bits, numberToF16Bits } from '../../runtime/half.js';
 import { type AttrValue, Graph, type TensorType, type Value } from './graph.js';
 import { typeToString } from './print.js';
 import { Tensor, shapeSize } from './tensor.js';

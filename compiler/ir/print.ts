@@ -17,7 +17,7 @@
 
 import { type Dim, canonicalDim } from './dim.js';
 import type { DType } from './dtype.js';
-import { bf16BitsToNumber, f16BitsToNumber, numberToBf16Bits, numberToF16Bits } from './half.js';
+import { bf16BitsToNumber, f16BitsToNumber, numberToBf16Bits, numberToF16Bits } from '../../runtime/half.js';
 import { type AttrValue, type Graph, type Node, type TensorType, type Value, isLazy } from './graph.js';
 import { Tensor } from './tensor.js';
 import { type AttrKind, getOp } from '../ops/registry.js';

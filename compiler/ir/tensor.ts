@@ -1,7 +1,7 @@
 // Concrete tensors: a dtype, a static shape and little-endian element storage; conversions to and from numbers.
 
 import { type DType, type TypedArray, dtypeInfo } from './dtype.js';
-import { bf16BitsToNumber, f16BitsToNumber, numberToBf16Bits, numberToF16Bits } from './half.js';
+import { bf16BitsToNumber, f16BitsToNumber, numberToBf16Bits, numberToF16Bits } from '../../runtime/half.js';
 
 export class Tensor {
   readonly dtype: DType;

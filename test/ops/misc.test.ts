@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { runOp, t } from '../helpers.js';
 import { Graph } from '../../compiler/ir/graph.js';
 import { GraphBuilder } from '../../compiler/ir/builder.js';
-import { numberToF16Bits, f16BitsToNumber } from '../../compiler/ir/half.js';
+import { numberToF16Bits, f16BitsToNumber } from '../../runtime/half.js';
 import { Tensor } from '../../compiler/ir/tensor.js';
 import type { DType } from '../../compiler/ir/dtype.js';
 

@@ -11,7 +11,7 @@ import type { CompiledWebGpu } from '../../backends/webgpu/index.js';
 import { getKernel } from '../../backends/webgpu/kernel.js';
 import { chooseTile, tileBytes, tileInvocations } from '../../backends/webgpu/kernels/matmul.js';
 import { randomTensor } from '../helpers.js';
-import { compareWithInterpreter, compileWebGpu, gpuUnavailable, oneNode } from './gpu.js';
+import { compareWithInterpreter, compilePacked, compileWebGpu, gpuUnavailable, oneNode } from './gpu.js';
 
 /** Compiles (through `compile`, default compileWebGpu), checks every shader compiles cleanly, runs, compares with the interpreter. */
 async function checkGraph(graph: Graph, feeds: Record<string, Tensor>, compile: (g: Graph) => CompiledWebGpu = compileWebGpu): Promise<CompiledWebGpu> {
@@ -25,18 +25,6 @@ async function check(op: string, inputs: Parameters<typeof oneNode>[1], attrs = 
 
 /** The first line declaring workgroup_size in a compiled graph's only shader, e.g. 'workgroup_size(64)'. */
 const wgSize = (c: CompiledWebGpu): string => /workgroup_size\(\d+\)/.exec(Object.values(c.shaders)[0]!)![0];
-
-/** Compiles over a schedule whose constant 2-D f32 B operands are packed in the wasm panel layout (the `--target all` sharing). */
-function compilePacked(graph: Graph): CompiledWebGpu {
-  const schedule = lowerGraph(graph, {
-    packWeight(node, index, t) {
-      if (index !== 1 || t.dtype !== 'f32' || t.rank !== 2) return undefined;
-      const transB = node.attrs.trans_b === 1 || node.attrs.transB === 1;
-      return { layout: PANEL_LAYOUT, data: packWeightTensor(t, transB) };
-    },
-  });
-  return compileWebGpu(graph, { shared: { schedule, weights: weightsImage(schedule) } });
-}
 
 const r = randomTensor;
 

@@ -58,6 +58,10 @@ export interface GemmCoreSpec {
   readonly ncPanels?: number;
   /** M block size in rows (a multiple of MR; packed B only): the K and N loops run per block of mc rows. */
   readonly mc?: number;
+  /** Loop order of relaxed super tiles (packed B): see buildGemmCore. Default 'rows'. */
+  readonly order?: 'rows' | 'panels' | 'panels12';
+  /** Apply the activation (and residual) in a separate pass over C after the GEMM instead of in the tile store. */
+  readonly postPass?: boolean;
 }
 
 /** Params of every GEMM core function: a, b, c, M, K, N, bias, residual (byte addresses and element counts). */
@@ -75,7 +79,7 @@ function epilogueKey(e: GemmEpilogue): string {
 export function gemmCoreName(spec: GemmCoreSpec, features: WasmFeatures): string {
   const kc = spec.b === 'packed' ? Math.min(spec.kc ?? DEFAULT_KC, spec.K!) : 0;
   return [`gemm_${spec.b}`, `K${spec.K ?? 'x'}`, `N${spec.N ?? 'x'}`, spec.transA ? 'tA' : 'nA', `kc${kc}`,
-    `nc${spec.ncPanels ?? 'all'}`, ...(spec.mc ? [`mc${spec.mc}`] : []), epilogueKey(spec.epilogue), features.relaxedSimd ? 'relaxed' : 'simd'].join('_').replace(/[.-]/g, 'p');
+    `nc${spec.ncPanels ?? 'all'}`, ...(spec.mc ? [`mc${spec.mc}`] : []), ...(spec.order && spec.order !== 'rows' ? [spec.order] : []), ...(spec.postPass ? ['post'] : []), epilogueKey(spec.epilogue), features.relaxedSimd ? 'relaxed' : 'simd'].join('_').replace(/[.-]/g, 'p');
 }
 
 /** One B vector of a register tile: its byte offset from the B pointer, its first column, its live lanes. */
@@ -127,6 +131,8 @@ export function buildGemmCore(m: binaryen.Module, features: WasmFeatures, spec: 
   // Relaxed SIMD over packed panels: 3-row x 12-column tiles (two per three panels) keep 9 FMA chains in flight;
   // V8 hoists a tile's loads, so 4x8 (8 chains) and 3x12 are the shapes that fit its 15 usable xmm registers.
   const superTiles = packed && features.relaxedSimd;
+  // The activation (and the residual after it) as a pass over C at the end rather than in every tile's store.
+  const post = packed && spec.postPass === true && ep.activation !== undefined;
   const mr = superTiles ? SUPER_MR : MR;
   const rowPtrs = typeof aRowB === 'number' ? [] : Array.from({ length: mr }, () => f.local(i32));
   const acc = Array.from({ length: superTiles ? SUPER_MR * 3 : MR * 2 }, () => f.local(v128));
@@ -168,12 +174,12 @@ export function buildGemmCore(m: binaryen.Module, features: WasmFeatures, spec: 
   /** Stores acc vector `x` as row r, columns [col, col + lanes) of the tile; the epilogue applies when `last`. */
   const storeVec = (x: Local, r: number, col: number, lanes: number, last: boolean): Expr[] => {
     const out: Expr[] = [f.set(tmp, last ? affine(x, r, col, lanes) : f.get(x))];
-    if (last && ep.activation) {
+    if (last && ep.activation && !post) {
       const act = gemmActivations.get(ep.activation);
       if (!act) throw new Error(`GEMM epilogue: unknown activation '${ep.activation}'`);
       out.push(f.set(tmp, act(f, tmp)));
     }
-    if (last && ep.residual) {
+    if (last && ep.residual && !post) {
       const [addr, off] = rowAt(pRes, r);
       out.push(f.set(tmp, f.fadd(f.get(tmp), f.loadLanes(addr, off + col * 4, lanes))));
     }
@@ -230,40 +236,65 @@ export function buildGemmCore(m: binaryen.Module, features: WasmFeatures, spec: 
   // N blocks of ncPanels panels; the edge panel (index nFull) goes with the block that covers it.
   const ncPanels = packed && spec.ncPanels !== undefined && spec.ncPanels <= (nFull as number) ? spec.ncPanels : undefined;
 
+  // Rows [mStart, mEnd): all of M, or one M block.
+  const mc = packed && spec.mc !== undefined && spec.mc % mr === 0 ? spec.mc : undefined;
+  const [mStart, mEnd] = mc === undefined ? [undefined, pM] : [f.local(i32), f.local(i32)];
+  let labels = 0;
+  /** `body(mr)` for every full block of mr rows at i, then `body(r)` for the r < mr rows left. */
+  const rowsOf = (body: (rows: number) => Expr[]): Expr[] => {
+    const [out, loop] = [`rows${labels}`, `rowl${labels++}`];
+    return [
+      f.set(i, mStart ? f.get(mStart) : f.i32(0)),
+      m.block(out, [m.loop(loop, f.block([
+        m.br(out, m.i32.gt_s(f.addN(f.get(i), mr), f.get(mEnd))),
+        ...body(mr),
+        f.incN(i, mr),
+        m.br(loop),
+      ]))]),
+      ...Array.from({ length: mr - 1 }, (_, r) => r + 1).map((r) => f.if(m.i32.eq(m.i32.sub(f.get(mEnd), f.get(i)), f.i32(r)), body(r))),
+    ];
+  };
+  /** Points ap, bp, cOff and jB at row i, panel `panel`, k0. */
+  const at = (panel: Local): Expr[] => [
+    f.set(ap, f.add(f.add(f.get(pa), f.mul(f.get(i), val(aRowB))), f.mul(f.get(k0), val(aKB)))),
+    f.set(bp, f.add(f.add(f.get(pb), f.mulN(f.get(panel), panelB)), f.mul(f.get(k0), val(bKB)))),
+    f.set(cOff, f.add(f.mul(f.get(i), val(ldcB)), f.mulN(f.get(panel), NR * 4))),
+    f.set(jB, f.mulN(f.get(panel), NR * 4)),
+  ];
+  // Relaxed super tiles: three panels at a time as two 3x12 tiles, columns 0-11 and 12-23 of panels p, p+1, p+2.
+  const super1: TileVec[] = [{ bOff: 0, col: 0, lanes: 4 }, { bOff: 16, col: 4, lanes: 4 }, { bOff: panelB, col: 8, lanes: 4 }];
+  const super2: TileVec[] = [{ bOff: panelB + 16, col: 12, lanes: 4 }, { bOff: 2 * panelB, col: 16, lanes: 4 }, { bOff: 2 * panelB + 16, col: 20, lanes: 4 }];
+  const edgeGuard = (e: Expr[]): Expr[] =>
+    edge === 0 ? [] : ncPanels === undefined ? e : [f.if(m.i32.gt_s(f.addN(f.get(pStart), ncPanels), val(nFull)), e)];
+  const order = superTiles ? (spec.order ?? 'rows') : 'rows';
+
   /** All panels [pStart, pEnd) (plus the edge panel after the last full one) for a block of `rows` rows at i. */
   const rowBlock = (rows: number): Expr[] => [
-    f.set(ap, f.add(f.add(f.get(pa), f.mul(f.get(i), val(aRowB))), f.mul(f.get(k0), val(aKB)))),
-    f.set(bp, f.add(f.add(f.get(pb), f.mulN(f.get(pStart), panelB)), f.mul(f.get(k0), val(bKB)))),
-    f.set(cOff, f.add(f.mul(f.get(i), val(ldcB)), f.mulN(f.get(pStart), NR * 4))),
-    f.set(jB, f.mulN(f.get(pStart), NR * 4)),
     f.set(p, f.get(pStart)),
+    ...at(p),
     ...(superTiles ? [
-      // Three panels at a time as two 3x12 tiles: columns 0-11 and 12-23 of panels p, p+1, p+2.
       f.set(pEnd3, m.i32.sub(f.get(pEnd), f.i32(2))),
       f.forRange(p, f.get(p), () => f.get(pEnd3), 3, [
-        ...tile(rows, [{ bOff: 0, col: 0, lanes: 4 }, { bOff: 16, col: 4, lanes: 4 }, { bOff: panelB, col: 8, lanes: 4 }]),
-        ...tile(rows, [{ bOff: panelB + 16, col: 12, lanes: 4 }, { bOff: 2 * panelB, col: 16, lanes: 4 }, { bOff: 2 * panelB + 16, col: 20, lanes: 4 }]),
+        ...tile(rows, super1), ...tile(rows, super2),
         f.incN(bp, 3 * panelB), f.incN(cOff, 3 * NR * 4), f.incN(jB, 3 * NR * 4),
       ]),
     ] : []),
     f.forRange(p, f.get(p), () => f.get(pEnd), 1, [
       ...tile(rows, panelVecs(NR)), f.incN(bp, panelB), f.incN(cOff, NR * 4), f.incN(jB, NR * 4),
     ]),
-    ...(edge === 0 ? [] : ncPanels === undefined ? tile(rows, panelVecs(edge)) : [f.if(m.i32.gt_s(f.addN(f.get(pStart), ncPanels), val(nFull)), tile(rows, panelVecs(edge)))]),
+    ...edgeGuard(tile(rows, panelVecs(edge))),
   ];
 
-  // Rows [mStart, mEnd): all of M, or one M block.
-  const mc = packed && spec.mc !== undefined && spec.mc % mr === 0 ? spec.mc : undefined;
-  const [mStart, mEnd] = mc === undefined ? [undefined, pM] : [f.local(i32), f.local(i32)];
-  const rowLoop: Expr[] = [
-    f.set(i, mStart ? f.get(mStart) : f.i32(0)),
-    m.block('rows', [m.loop('rowl', f.block([
-      m.br('rows', m.i32.gt_s(f.addN(f.get(i), mr), f.get(mEnd))),
-      ...rowBlock(mr),
-      f.incN(i, mr),
-      m.br('rowl'),
-    ]))]),
-    ...Array.from({ length: mr - 1 }, (_, r) => r + 1).map((r) => f.if(m.i32.eq(m.i32.sub(f.get(mEnd), f.get(i)), f.i32(r)), rowBlock(r))),
+  // 'rows': for each row block, every panel (B streams from L2, A's rows stay in L1); 'panels': for each panel
+  // group, every row block (the group's B stays in L1, A streams); 'panels12': the same per 3x12 tile.
+  const rowLoop: Expr[] = order === 'rows' ? rowsOf(rowBlock) : [
+    f.set(p, f.get(pStart)),
+    f.set(pEnd3, m.i32.sub(f.get(pEnd), f.i32(2))),
+    f.forRange(p, f.get(p), () => f.get(pEnd3), 3, order === 'panels'
+      ? rowsOf((rows) => [...at(p), ...tile(rows, super1), ...tile(rows, super2)])
+      : [...rowsOf((rows) => [...at(p), ...tile(rows, super1)]), ...rowsOf((rows) => [...at(p), ...tile(rows, super2)])]),
+    f.forRange(p, f.get(p), () => f.get(pEnd), 1, rowsOf((rows) => [...at(p), ...tile(rows, panelVecs(NR))])),
+    ...edgeGuard(rowsOf((rows) => [...at(p), ...tile(rows, panelVecs(edge))])),
   ];
 
   const panelsLoop: Expr[] = ncPanels === undefined
@@ -292,6 +323,23 @@ export function buildGemmCore(m: binaryen.Module, features: WasmFeatures, spec: 
       f.if(m.i32.gt_s(f.get(mEnd), f.get(pM)), [f.set(mEnd, f.get(pM))]),
       ...kLoop,
     ]));
+  }
+
+  if (post) {
+    const act = gemmActivations.get(ep.activation!)!;
+    const [q, qEnd, total] = [f.local(i32), f.local(i32), f.local(i32)];
+    const apply = (lanes: number): Expr[] => [
+      f.set(tmp, f.loadLanes(() => f.add(f.get(pc), f.get(q)), 0, lanes)),
+      f.set(tmp, act(f, tmp)),
+      ...(ep.residual ? [f.set(tmp, f.fadd(f.get(tmp), f.loadLanes(() => f.add(f.get(pRes), f.get(q)), 0, lanes)))] : []),
+      ...f.storeLanes(() => f.add(f.get(pc), f.get(q)), 0, () => f.get(tmp), lanes),
+    ];
+    body.push(
+      f.set(total, f.mulN(f.mul(f.get(pM), val(N)), 4)),
+      f.set(qEnd, m.i32.and(f.get(total), f.i32(~15))),
+      f.forRange(q, f.i32(0), () => f.get(qEnd), 16, apply(4)),
+      ...[1, 2, 3].map((lanes) => f.if(m.i32.eq(m.i32.sub(f.get(total), f.get(qEnd)), f.i32(lanes * 4)), apply(lanes))),
+    );
   }
 
   // Columns the vector tiles leave (row-major B past the last full panel; every column for Bᵀ): one dot product each.

@@ -14,7 +14,7 @@ import { slicePosition } from '../../../compiler/ops/layout.js';
 import { padWidths } from '../../../compiler/ops/pad.js';
 import type { Step, TensorRef } from '../../common/schedule.js';
 import { type KernelContext, type KernelDispatch, registerKernel } from '../kernel.js';
-import { type ShaderBuilder, type TensorVar, computeType, factor } from '../wgsl.js';
+import { type ShaderBuilder, type TensorVar, computeType, factor, halfElement } from '../wgsl.js';
 import { broadcastOffset, coords, strides } from './indexing.js';
 
 const WG = 64;
@@ -27,8 +27,9 @@ export function rawType(dtype: DType): 'u32' | 'vec2<u32>' {
   return dtypeInfo(dtype).bytes === 8 ? 'vec2<u32>' : 'u32';
 }
 
-/** Raw bits of element `i` (a u32 expression) of t. */
+/** Raw bits of element `i` (a u32 expression) of t (an f16-stored f32 tensor gives its value's f32 bits). */
 export function rawLoad(t: TensorVar, i: string): string {
+  if (t.half) return `bitcast<u32>(f32(${halfElement(t, i)}))`;
   const bytes = dtypeInfo(t.ref.dtype).bytes;
   const word = `(${t.base} >> 2u)`;
   if (bytes === 4) return `${t.buffer}[${word} + (${i})]`;
@@ -89,7 +90,7 @@ export function elementDispatch(ctx: KernelContext, out: TensorRef, gen: (b: Sha
   const elem = [useCoords ? coords(b, 'c', 'e', out.shape) : '', code.pre ?? '', `let r = ${code.raw};`].filter(Boolean).join('\n');
   const at = `(${y.base} >> 2u)`;
   if (bytes >= 4) {
-    const store = bytes === 4 ? `${y.buffer}[${at} + e] = r;` : `${y.buffer}[${at} + 2u * e] = r.x;\n${y.buffer}[${at} + 2u * e + 1u] = r.y;`;
+    const store = y.half ? b.store(y, 'e', 'bitcast<f32>(r)') : bytes === 4 ? `${y.buffer}[${at} + e] = r;` : `${y.buffer}[${at} + 2u * e] = r.x;\n${y.buffer}[${at} + 2u * e + 1u] = r.y;`;
     return [{ shader: b.build([`let e = gid * ${WG}u + lid;`, `if (e >= ${n}) { return; }`, elem, store].join('\n')), workgroups: [factor(count, WG)] }];
   }
   const per = 4 / bytes;

@@ -1,4 +1,5 @@
-// IEEE binary16 and bfloat16 conversions (bits in a Uint16, round to nearest even).
+// IEEE binary16 and bfloat16 conversions (bits in a Uint16, round to nearest even); the compiler's constants
+// and the WebGPU runtime's f16 storage share them.
 
 const f32 = new Float32Array(1);
 const u32 = new Uint32Array(f32.buffer);
@@ -48,4 +49,26 @@ export function numberToBf16Bits(value: number): number {
   if (Number.isNaN(value)) return ((x >>> 16) | 0x40) & 0xffff;
   const rounded = x + 0x7fff + ((x >>> 16) & 1);
   return (rounded >>> 16) & 0xffff;
+}
+
+/** Largest finite f16. */
+export const F16_MAX = 65504;
+
+/**
+ * f32 values as f16 bits, the way the f16 WebGPU kernels store them: finite values beyond the f16 range
+ * saturate to ±65504 (so a -1e9 or -3.4e38 mask value stays finite: 0 × it is 0, not NaN), ±inf too; NaN stays NaN.
+ */
+export function toF16Saturated(src: ArrayLike<number>, out: Uint16Array = new Uint16Array(src.length)): Uint16Array {
+  for (let i = 0; i < src.length; i++) {
+    const x = src[i]!;
+    out[i] = numberToF16Bits(x > F16_MAX ? F16_MAX : x < -F16_MAX ? -F16_MAX : x);
+  }
+  return out;
+}
+
+/** f16 bits as f32 values (exact). */
+export function fromF16(src: Uint16Array): Float32Array {
+  const out = new Float32Array(src.length);
+  for (let i = 0; i < src.length; i++) out[i] = f16BitsToNumber(src[i]!);
+  return out;
 }

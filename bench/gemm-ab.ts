@@ -1,0 +1,42 @@
+// A/B micro-benchmark of GEMM core variants (GemmCoreSpec fields such as kc, ncPanels, order, postPass) on the
+// MiniLM-L6 Linear shapes: every variant of a shape timed interleaved in one process, median GFLOP/s per round,
+// several rounds (the machine is shared: compare within a round, look at the spread across rounds).
+//
+//   node --experimental-wasm-relaxed-simd --import tsx bench/gemm-ab.ts [--rounds 3] [--simd] [--only NAME]
+//        [--variants '[{"order":"panels"},{}]']
+
+import type { GemmCoreSpec, GemmEpilogue } from '../backends/wasm/kernels/gemm.js';
+import { gf, random, timeInterleaved, xfcRunner } from './gemm.js';
+
+const args = process.argv.slice(2);
+const opt = (name: string, fallback: string): string => (args.includes(name) ? args[args.indexOf(name) + 1]! : fallback);
+const rounds = Number(opt('--rounds', '3'));
+const relaxed = !args.includes('--simd');
+const only = opt('--only', '');
+const variants = JSON.parse(opt('--variants', '[{}]')) as Partial<GemmCoreSpec>[];
+const biasRow = { form: 'row', beta: 1 } as const;
+const shapes: [string, number, number, number, GemmEpilogue][] = [
+  ['qkv/out +bias', 128, 384, 384, { alpha: 1, bias: biasRow }],
+  ['ffn up +bias gelu', 128, 384, 1536, { alpha: 1, bias: biasRow, activation: 'gelu' }],
+  ['ffn down +bias res', 128, 1536, 384, { alpha: 1, bias: biasRow, residual: true }],
+  ['in-L1 3x24', 3, 256, 24, { alpha: 1 }],
+  ['in-L1 126x24', 126, 384, 24, { alpha: 1 }],
+];
+
+for (const [name, M, K, N, epilogue] of shapes.filter(([n]) => n.includes(only))) {
+  const A = random(M * K, 1);
+  const B = random(K * N, 2);
+  const base: GemmCoreSpec = { b: 'packed', K, N, transA: false, epilogue, kc: K <= 512 ? K : 256, ...(N > 256 ? { ncPanels: 32 } : {}) };
+  const specs = variants.map((v) => ({ ...base, ...v }) as GemmCoreSpec);
+  const runners = specs.map((s) => xfcRunner(s, relaxed, M, K, N, A, B));
+  // Tiny shapes: many calls per timed sample.
+  const reps = Math.max(1, Math.round(2e7 / (2 * M * K * N)));
+  const timed = runners.map((r) => () => { for (let q = 0; q < reps; q++) r(); });
+  const results: number[][] = specs.map(() => []);
+  for (let round = 0; round < rounds; round++) {
+    const ms = await timeInterleaved(timed, round === 0 ? 30 : 5);
+    ms.forEach((t, v) => results[v]!.push(gf(M, K, N, t / reps)));
+  }
+  console.log(`${name} ${M}x${K}x${N} (${relaxed ? 'relaxed' : 'simd128'}), GFLOP/s per round:`);
+  variants.forEach((v, n) => console.log(`  ${JSON.stringify(v).padEnd(40)} ${results[n]!.map((g) => g.toFixed(1).padStart(5)).join(' ')}`));
+}

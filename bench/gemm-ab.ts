@@ -6,7 +6,7 @@
 //        [--variants '[{"order":"panels"},{}]']
 
 import type { GemmCoreSpec, GemmEpilogue } from '../backends/wasm/kernels/gemm.js';
-import { gf, random, timeInterleaved, xfcRunner } from './gemm.js';
+import { gf, random, xfcRunner } from './gemm.js';
 
 const args = process.argv.slice(2);
 const opt = (name: string, fallback: string): string => (args.includes(name) ? args[args.indexOf(name) + 1]! : fallback);
@@ -14,11 +14,36 @@ const rounds = Number(opt('--rounds', '3'));
 const relaxed = !args.includes('--simd');
 const only = opt('--only', '');
 const variants = JSON.parse(opt('--variants', '[{}]')) as Partial<GemmCoreSpec>[];
+/** [median, min] ms of each runner over `samples` interleaved rounds after `warm` calls each. */
+function timeBoth(runners: readonly (() => void)[], warm: number, samples: number): [number, number][] {
+  for (const r of runners) for (let i = 0; i < warm; i++) r();
+  const times = runners.map(() => [] as number[]);
+  for (let s = 0; s < samples; s++) {
+    for (let k = 0; k < runners.length; k++) {
+      if (evict) evictCaches();
+      const t = performance.now();
+      runners[k]!();
+      times[k]!.push(performance.now() - t);
+    }
+  }
+  return times.map((t) => { t.sort((x, y) => x - y); return [t[t.length >> 1]!, t[0]!]; });
+}
+const evict = args.includes('--evict');
+const junk = new Float32Array(4 << 20);
+let sink = 0;
+/** Streams 16 MB through the caches (evicts L2; L3 is larger on these machines), as a model's other steps do. */
+function evictCaches(): void {
+  let s = 0;
+  for (let i = 0; i < junk.length; i += 16) { junk[i] = i; s += junk[i + 8]!; }
+  sink += s;
+}
+const samples = Number(opt('--samples', '41'));
 const biasRow = { form: 'row', beta: 1 } as const;
 const shapes: [string, number, number, number, GemmEpilogue][] = [
   ['qkv/out +bias', 128, 384, 384, { alpha: 1, bias: biasRow }],
   ['ffn up +bias gelu', 128, 384, 1536, { alpha: 1, bias: biasRow, activation: 'gelu' }],
   ['ffn down +bias res', 128, 1536, 384, { alpha: 1, bias: biasRow, residual: true }],
+  ['ffn down +bias', 128, 1536, 384, { alpha: 1, bias: biasRow }],
   ['in-L1 3x24', 3, 256, 24, { alpha: 1 }],
   ['in-L1 126x24', 126, 384, 24, { alpha: 1 }],
 ];
@@ -32,11 +57,12 @@ for (const [name, M, K, N, epilogue] of shapes.filter(([n]) => n.includes(only))
   // Tiny shapes: many calls per timed sample.
   const reps = Math.max(1, Math.round(2e7 / (2 * M * K * N)));
   const timed = runners.map((r) => () => { for (let q = 0; q < reps; q++) r(); });
-  const results: number[][] = specs.map(() => []);
+  const results: string[][] = specs.map(() => []);
   for (let round = 0; round < rounds; round++) {
-    const ms = await timeInterleaved(timed, round === 0 ? 30 : 5);
-    ms.forEach((t, v) => results[v]!.push(gf(M, K, N, t / reps)));
+    const ms = timeBoth(timed, round === 0 ? 30 : 5, samples);
+    ms.forEach(([med, min], v) => results[v]!.push(`${gf(M, K, N, med / reps).toFixed(1)}/${gf(M, K, N, min / reps).toFixed(1)}`));
   }
-  console.log(`${name} ${M}x${K}x${N} (${relaxed ? 'relaxed' : 'simd128'}), GFLOP/s per round:`);
-  variants.forEach((v, n) => console.log(`  ${JSON.stringify(v).padEnd(40)} ${results[n]!.map((g) => g.toFixed(1).padStart(5)).join(' ')}`));
+  console.log(`${name} ${M}x${K}x${N} (${relaxed ? 'relaxed' : 'simd128'}${evict ? ', caches evicted' : ''}), GFLOP/s per round (median/best):`);
+  variants.forEach((v, n) => console.log(`  ${JSON.stringify(v).padEnd(40)} ${results[n]!.map((g) => g.padStart(10)).join(' ')}`));
 }
+if (sink === 0.5) console.log(sink);

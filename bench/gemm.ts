@@ -45,7 +45,7 @@ type Runner = () => void | Promise<unknown>;
  * Median milliseconds of each runner after `warm` warm-up calls each (V8 tiers wasm up from Liftoff to
  * TurboFan), timed interleaved round by round so that load from other processes hits every variant alike.
  */
-export async function timeInterleaved(runners: readonly Runner[], warm = 30): Promise<number[]> {
+async function timeInterleaved(runners: readonly Runner[], warm = 30): Promise<number[]> {
   for (const r of runners) for (let i = 0; i < warm; i++) await r();
   const times = runners.map(() => [] as number[]);
   const t0 = performance.now();

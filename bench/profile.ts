@@ -3,10 +3,12 @@
 // op and per kernel function. Timer calls cost well under a microsecond each; steps are tens of µs and up.
 //
 //   node --experimental-wasm-relaxed-simd --import tsx bench/profile.ts [MODEL.onnx] [--seq 128] [--runs 15] [--simd] [--passes a,b]
+//        [--tuning '{"order":"panels"}'] (backends/wasm/kernels/gemm.ts gemmTuning)
 
 import * as path from 'node:path';
 import binaryen from 'binaryen';
 import { compileWasm } from '../backends/wasm/index.js';
+import { gemmTuning } from '../backends/wasm/kernels/gemm.js';
 import { importOnnxBytes, readModelFile } from '../compiler/onnx/import.js';
 import { Tensor } from '../compiler/ir/tensor.js';
 import { optimize } from '../passes/pipeline.js';
@@ -18,6 +20,7 @@ const file = args.find((a, i) => !a.startsWith('--') && !(i > 0 && args[i - 1]!.
 const seq = Number(flag('--seq', '128'));
 const runs = Number(flag('--runs', '15'));
 const relaxed = !args.includes('--simd');
+if (args.includes('--tuning')) Object.assign(gemmTuning, JSON.parse(flag('--tuning', '{}')));
 const passes = args.includes('--passes') ? flag('--passes', '').split(',').filter(Boolean) : undefined;
 
 const bytes = readModelFile(file);

@@ -207,6 +207,40 @@ const HELPERS: Readonly<Record<string, string>> = {
   }
   return bitcast<f32>(bitcast<u32>(r) | (bitcast<u32>(x) & 0x80000000u));
 }`,
+  // x^y like C pow: WGSL's pow is exp2(y·log2(x)), NaN for x < 0 on some drivers (lavapipe) even for y = 2.
+  // Integer exponents up to 64 by square-and-multiply (exact sign, x^2 = x·x), others from |x| with the sign of
+  // an odd integer exponent; a negative base with a fractional exponent is NaN; 0^-y is +inf.
+  pow: `fn xfc_pow(x: f32, y: f32) -> f32 {
+  let integer = round(y) == y;
+  if (integer && abs(y) <= 64.0) {
+    var e = u32(abs(y));
+    var b = x;
+    var r = 1.0;
+    while (e != 0u) {
+      if ((e & 1u) != 0u) { r = r * b; }
+      b = b * b;
+      e = e >> 1u;
+    }
+    return select(r, 1.0 / r, y < 0.0);
+  }
+  if (x < 0.0 && !integer) { return xfc_nan(); }
+  if (x == 0.0) { return select(0.0, xfc_inf(), y < 0.0); }
+  let r = pow(abs(x), y);
+  return select(r, -r, x < 0.0 && fract(0.5 * y) != 0.0);
+}`,
+  // Integer Pow (the reference's rule): e >= 0 by square-and-multiply, wrapping; e < 0 truncates (1, -1 keep a value).
+  ipow: `fn xfc_ipow(a: i32, e: i32) -> i32 {
+  if (e < 0i) { return select(select(0i, select(1i, -1i, (e & 1i) != 0i), a == -1i), 1i, a == 1i); }
+  var k = u32(e);
+  var b = a;
+  var r = 1i;
+  while (k != 0u) {
+    if ((k & 1u) != 0u) { r = r * b; }
+    b = b * b;
+    k = k >> 1u;
+  }
+  return r;
+}`,
   // Integer Mod: truncated (sign of a, fmod = 1) or floored (sign of b); 0 for a zero divisor (the reference's rule).
   irem: `fn xfc_irem(a: i32, b: i32) -> i32 { return select(a % select(b, 1i, b == 0i), 0i, b == 0i); }`,
   imod: `fn xfc_imod(a: i32, b: i32) -> i32 {
@@ -220,7 +254,7 @@ const HELPER_DEPS: Readonly<Record<string, readonly string[]>> = {
   fmax: ['isnan'], fmin: ['isnan'], exp: ['inf'], sinh: ['exp'], cosh: ['exp'],
   sin: ['trig_reduce', 'sin_poly', 'cos_poly', 'nan', 'isfinite'], cos: ['trig_reduce', 'sin_poly', 'cos_poly', 'nan', 'isfinite'],
   tan: ['trig_reduce', 'nan', 'isfinite'], asin: ['asin_poly', 'nan'], acos: ['asin_poly', 'nan'],
-  fmod: ['isnan', 'isfinite', 'nan'], imod: ['irem'],
+  fmod: ['isnan', 'isfinite', 'nan'], imod: ['irem'], pow: ['nan', 'inf'],
 };
 
 /** The compute type of a stored dtype, or undefined when the WebGPU backend cannot hold it yet. */

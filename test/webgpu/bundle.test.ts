@@ -83,7 +83,7 @@ describe('--target all bundles', async () => {
   it('write both targets, exactly one weights file (weights.bin) and a webgpu section pointing at the plan', () => {
     const m = compiled.contents.manifest;
     expect(m.targets).toEqual(['wasm', 'webgpu']);
-    expect(m.webgpu).toEqual({ plan: 'webgpu/plan.json' });
+    expect(m.webgpu).toEqual({ plan: 'webgpu/plan.json', planF16: 'webgpu/plan-f16.json' });
     expect(m.features.required).toEqual(['simd128']);
     const paths = m.files.map((f) => f.path);
     expect(paths.filter((p) => p.endsWith('.bin'))).toEqual(['weights.bin']);
@@ -331,8 +331,11 @@ describe('packed weights in a shared schedule', () => {
     const restore = plan.weights.restore!.map((r) => ({ ...r, layout: 'int8-blocks' }));
     expect(() => parsePlan(text({ ...plan, weights: { ...plan.weights, restore } }), 'p.json'))
       .toThrow("p.json restores a weight from layout 'int8-blocks', which this runtime does not know (update the runtime)");
-    expect(() => parsePlan(text({ ...plan, version: 3 }), 'p.json')).toThrow(BundleError);
-    expect(() => parsePlan(text({ ...plan, version: 3 }), 'p.json')).toThrow(/plan version 3; this runtime reads versions 1 and 2/);
+    expect(() => parsePlan(text({ ...plan, version: 4 }), 'p.json')).toThrow(BundleError);
+    expect(() => parsePlan(text({ ...plan, version: 4 }), 'p.json')).toThrow(/plan version 4; this runtime reads versions 1 to 3/);
+    // Version 3 is the f16 format, and only it says precision 'f16'.
+    expect(() => parsePlan(text({ ...plan, version: 3 }), 'p.json')).toThrow(/plan version 3 with precision "f32"/);
+    expect(() => parsePlan(text({ ...plan, precision: 'f16' }), 'p.json')).toThrow(/plan version 2 with precision "f16"/);
   });
 
   it.skipIf(gpuUnavailable)('restored entries run on WebGPU matching the interpreter (the matmul kernels made not to declare the layout)', async () => {

@@ -23,6 +23,12 @@ describe.skipIf(gpuUnavailable)('webgpu elementwise', () => {
       await check(op, [randomTensor('f32', [1, 5], 3), { constant: randomTensor('f32', [4, 1], 4, 0.5, 2) }]);
     }
     await check('Pow', [randomTensor('f32', [2, 3], 1, 0.5, 2), randomTensor('f32', [3], 2)]);
+    // Negative bases with integer exponents (x² of RMSNorm), a fractional exponent of a negative base (NaN), 0^-1.
+    const base = Tensor.fromNumbers('f32', [10], [-1.5, -0.75, 2.5, -3, 0, 0, -2, 1.25, -0.5, 3]);
+    const exponent = Tensor.fromNumbers('f32', [10], [2, 3, -2, 0, -1, 2, 0.5, 0.5, 70, 1.5]);
+    await check('Pow', [base, exponent]);
+    await check('Pow', [randomTensor('f32', [4, 5], 3, -3, 3), { constant: Tensor.fromNumbers('f32', [], [2]) }]);
+    await check('Pow', [Tensor.fromNumbers('i32', [6], [2, -3, 5, -1, 1, 7]), Tensor.fromNumbers('i32', [6], [3, 3, 0, -3, -5, 2])]);
   });
   it('symbolic dims come from params', async () => {
     const a = randomTensor('f32', [2, 3, 4], 5);

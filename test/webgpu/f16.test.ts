@@ -7,12 +7,17 @@
 
 import { LAVAPIPE_ICD, lavapipeInstalled } from './lavapipe.js';
 import { describe, expect, it } from 'vitest';
+import * as path from 'node:path';
+import { bundleFiles } from '../../backends/bundle.js';
 import type { CompiledWebGpu } from '../../backends/webgpu/index.js';
+import { compileModel } from '../../cli/compile.js';
+import { readNpyFile } from '../../compiler/io/npy.js';
+import { BundleError, UnsupportedError, loadModel, type RuntimeTypedArray } from '../../runtime/index.js';
 import { GraphBuilder } from '../../compiler/ir/builder.js';
 import { Graph } from '../../compiler/ir/graph.js';
 import { Tensor } from '../../compiler/ir/tensor.js';
 import { fromF16, toF16Saturated } from '../../runtime/half.js';
-import { randomTensor } from '../helpers.js';
+import { randomTensor, relL2 } from '../helpers.js';
 import { compareWithInterpreter, compilePacked, compileWebGpu, gpuState, gpuUnavailable, oneNode } from './gpu.js';
 
 const f16Unavailable = gpuUnavailable ?? (gpuState.device!.features.has('shader-f16') ? undefined
@@ -107,5 +112,55 @@ describe('f16 plan: what is stored as f16', () => {
     expect(sources.filter((s) => s.startsWith('enable f16;')).length).toBeGreaterThan(0);
     // The f32 plan's shaders are shared where equal (Cast reads z as words in both plans).
     expect(new Set([...c.plan.shaders, ...plan.shaders].map((s) => s.file)).size).toBeLessThan(c.plan.shaders.length + plan.shaders.length);
+  });
+});
+
+const EXAMPLES = path.resolve(import.meta.dirname, '..', '..', 'examples');
+
+describe.skipIf(f16Unavailable)('webgpu f16: loading a bundle', () => {
+  it("'auto' runs the f16 plan on a shader-f16 device and f32 elsewhere; 'f16' and 'f32' force it; results within f16 rounding", async () => {
+    const { contents } = await compileModel(path.join(EXAMPLES, 'tiny-bert.onnx'), { target: 'all' });
+    expect(contents.manifest.webgpu).toEqual({ plan: 'webgpu/plan.json', planF16: 'webgpu/plan-f16.json' });
+    const files = bundleFiles(contents);
+    const feeds = Object.fromEntries(['input_ids', 'attention_mask'].map((n) => {
+      const t = readNpyFile(path.join(EXAMPLES, `${n}.npy`));
+      return [n, { data: t.data as RuntimeTypedArray, dims: [...t.shape] }];
+    }));
+    const device = gpuState.device!;
+    const run = async (options: Parameters<typeof loadModel>[1]): Promise<{ variant: string; out: Float32Array }> => {
+      const model = await loadModel(files, options);
+      try {
+        return { variant: model.variant, out: (await model.run(feeds)).last_hidden_state!.data as Float32Array };
+      } finally {
+        model.dispose();
+      }
+    };
+    const half = await run({ backend: 'webgpu', device });
+    const full = await run({ backend: 'webgpu', device, precision: 'f32' });
+    const wasm = await run({ backend: 'wasm' });
+    expect([half.variant, full.variant]).toEqual(['f16', 'f32']);
+    expect(relL2(full.out, wasm.out)).toBeLessThanOrEqual(1e-5);
+    const err = relL2(half.out, wasm.out);
+    expect(err).toBeGreaterThan(1e-5); // it did store in f16
+    expect(err).toBeLessThanOrEqual(5e-3);
+
+    // A device created without the feature (same adapter): 'auto' falls back to the f32 plan, 'f16' refuses.
+    const gpu = (globalThis as { __xfcGpu?: GPU }).__xfcGpu!;
+    const plain = await (await gpu.requestAdapter())!.requestDevice();
+    try {
+      expect((await run({ backend: 'webgpu', device: plain })).variant).toBe('f32');
+      await expect(loadModel(files, { backend: 'webgpu', device: plain, precision: 'f16' })).rejects.toThrow(UnsupportedError);
+      await expect(loadModel(files, { backend: 'webgpu', device: plain, precision: 'f16' })).rejects.toThrow(/shader-f16/);
+    } finally {
+      plain.destroy();
+    }
+    // A bundle compiled with --no-f16 has no f16 plan: 'auto' runs f32, 'f16' says how it was compiled.
+    const noF16 = bundleFiles((await compileModel(path.join(EXAMPLES, 'tiny-bert.onnx'), { target: 'webgpu', f16: false })).contents);
+    expect(Object.keys(noF16).some((f) => f.endsWith('plan-f16.json'))).toBe(false);
+    const m = await loadModel(noF16, { backend: 'webgpu', device });
+    expect(m.variant).toBe('f32');
+    m.dispose();
+    await expect(loadModel(noF16, { backend: 'webgpu', device, precision: 'f16' })).rejects.toThrow(BundleError);
+    await expect(loadModel(files, { backend: 'webgpu', device, precision: 'half' as never })).rejects.toThrow(/precision must be/);
   });
 });

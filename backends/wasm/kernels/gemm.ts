@@ -19,6 +19,8 @@ export const SUPER_MR = 3;
 export const DEFAULT_KC = 256;
 /** N block in panels for wide packed B. */
 export const NC_PANELS = 32;
+/** N block in panels for relaxed super tiles: a multiple of 3 (three panels per pair of 3x12 tiles). */
+export const NC_PANELS_SUPER = 24;
 
 /**
  * What the store does to each result element, in this order: y = alpha * acc (+ beta * bias) -> activation
@@ -410,9 +412,9 @@ const isPacked = (ref: TensorRef): boolean => ref.loc.kind === 'weight' && ref.l
 const staticOr = (d: Dim): number | undefined => (typeof d === 'number' ? d : undefined);
 
 /** The core spec of a call (static K and N baked in when known). */
-function coreSpec(call: GemmCall): GemmCoreSpec {
+function coreSpec(call: GemmCall, relaxed: boolean): GemmCoreSpec {
   const base = { K: staticOr(call.K), N: staticOr(call.N), transA: call.transA, epilogue: call.epilogue };
-  if (isPacked(call.b)) return { ...base, b: 'packed', ...blocking(call.K as number, call.N as number) };
+  if (isPacked(call.b)) return { ...base, b: 'packed', ...blocking(call.K as number, call.N as number, relaxed) };
   return { ...base, b: call.transB ? 'cols' : 'rows' };
 }
 
@@ -423,13 +425,20 @@ function coreSpec(call: GemmCall): GemmCoreSpec {
  * is wider than that. An M block loop (GemmCoreSpec.mc) exists but stays off: at MiniLM's shapes (M = 128, 512;
  * 2 MB of L2 per core) it measured no better, nor did other KC / NC choices beyond the noise, nor a 6-row tile.
  */
-function blocking(K: number, N: number): { kc: number; ncPanels?: number } {
-  return { kc: K <= 512 ? K : DEFAULT_KC, ...(N > NC_PANELS * NR ? { ncPanels: NC_PANELS } : {}) };
+function blocking(K: number, N: number, relaxed: boolean): Pick<GemmCoreSpec, 'kc' | 'ncPanels' | 'order' | 'postPass'> {
+  const t = gemmTuning;
+  const kc = K <= 512 ? K : DEFAULT_KC;
+  const order = relaxed ? (t.order ?? (kc === K ? 'panels' : 'rows')) : 'rows';
+  const nc = !relaxed ? NC_PANELS : t.ncPanelsRelaxed !== undefined ? t.ncPanelsRelaxed : order === 'rows' ? NC_PANELS_SUPER : null;
+  return { kc, ...(nc != null && N > nc * NR ? { ncPanels: nc } : {}), ...(relaxed ? { order } : {}), ...(t.postPass ? { postPass: true } : {}) };
 }
+
+/** Knobs for measurement (bench/model-ab.ts, bench/profile.ts --tuning): undefined fields take `blocking`'s choice. */
+export const gemmTuning: { order?: 'rows' | 'panels' | 'panels12'; ncPanelsRelaxed?: number | null; postPass?: boolean } = {};
 
 /** Emits one GEMM (the core function once per specialization, and its call in run()). */
 export function emitGemm(ctx: KernelContext, call: GemmCall): Expr {
-  const spec = coreSpec(call);
+  const spec = coreSpec(call, ctx.features.relaxedSimd === true);
   const name = ctx.fn(gemmCoreName(spec, ctx.features), GEMM_PARAMS, none, (m) => buildGemmCore(m, ctx.features, spec));
   const zero = ctx.module.i32.const(0);
   return ctx.module.call(name, [ctx.ptr(call.a), ctx.ptr(call.b), ctx.ptr(call.c), ctx.dim(call.M), ctx.dim(call.K), ctx.dim(call.N),

@@ -1,11 +1,13 @@
-// A/B micro-benchmark of GEMM core variants (GemmCoreSpec fields such as kc, ncPanels, order, postPass) on the
-// MiniLM-L6 Linear shapes: every variant of a shape timed interleaved in one process, median GFLOP/s per round,
-// several rounds (the machine is shared: compare within a round, look at the spread across rounds).
+// A/B micro-benchmark of GEMM core variants (GemmCoreSpec fields over the kernel's own blocking, gemmBlocking:
+// kc, ncPanels, order, epilogue) on the MiniLM-L6 Linear shapes and two small in-L1 ones: every variant of a shape
+// timed interleaved in one process, median and best GFLOP/s per round, several rounds (the machine is shared:
+// compare within a round, look at the spread across rounds). --evict streams --evict-mb MB (default 16) through
+// the caches before every timed call (600: weights from DRAM).
 //
-//   node --experimental-wasm-relaxed-simd --import tsx bench/gemm-ab.ts [--rounds 3] [--simd] [--only NAME]
-//        [--variants '[{"order":"panels"},{}]']
+//   node --experimental-wasm-relaxed-simd --import tsx bench/gemm-ab.ts [--rounds 3] [--samples 41] [--simd]
+//        [--only NAME] [--evict [--evict-mb 600]] [--variants '[{},{"order":"rows","ncPanels":32}]']
 
-import type { GemmCoreSpec, GemmEpilogue } from '../backends/wasm/kernels/gemm.js';
+import { type GemmCoreSpec, type GemmEpilogue, gemmBlocking } from '../backends/wasm/kernels/gemm.js';
 import { gf, random, xfcRunner } from './gemm.js';
 
 const args = process.argv.slice(2);
@@ -29,9 +31,9 @@ function timeBoth(runners: readonly (() => void)[], warm: number, samples: numbe
   return times.map((t) => { t.sort((x, y) => x - y); return [t[t.length >> 1]!, t[0]!]; });
 }
 const evict = args.includes('--evict');
-const junk = new Float32Array(4 << 20);
+const junk = new Float32Array(Number(opt('--evict-mb', '16')) << 18);
 let sink = 0;
-/** Streams 16 MB through the caches (evicts L2; L3 is larger on these machines), as a model's other steps do. */
+/** Streams --evict-mb MB (16: evicts L2 only; L3 is larger on these machines) through the caches. */
 function evictCaches(): void {
   let s = 0;
   for (let i = 0; i < junk.length; i += 16) { junk[i] = i; s += junk[i + 8]!; }
@@ -51,7 +53,7 @@ const shapes: [string, number, number, number, GemmEpilogue][] = [
 for (const [name, M, K, N, epilogue] of shapes.filter(([n]) => n.includes(only))) {
   const A = random(M * K, 1);
   const B = random(K * N, 2);
-  const base: GemmCoreSpec = { b: 'packed', K, N, transA: false, epilogue, kc: K <= 512 ? K : 256, ...(N > 256 ? { ncPanels: 32 } : {}) };
+  const base: GemmCoreSpec = { b: 'packed', K, N, transA: false, epilogue, ...gemmBlocking(K, N, relaxed) };
   const specs = variants.map((v) => ({ ...base, ...v }) as GemmCoreSpec);
   const runners = specs.map((s) => xfcRunner(s, relaxed, M, K, N, A, B));
   // Tiny shapes: many calls per timed sample.

@@ -6,7 +6,7 @@
 // Without the flag the relaxed column is skipped. --sweep also times K/N blockings to choose the defaults.
 
 import * as ort from 'onnxruntime-web';
-import { DEFAULT_KC, type GemmCoreSpec, type GemmEpilogue, NC_PANELS, gemmStandaloneModule } from '../backends/wasm/kernels/gemm.js';
+import { type GemmCoreSpec, type GemmEpilogue, gemmBlocking, gemmStandaloneModule } from '../backends/wasm/kernels/gemm.js';
 import { erf } from '../compiler/ops/elementwise.js';
 import { packPanels } from '../backends/wasm/pack.js';
 import { Tensor } from '../compiler/ir/tensor.js';
@@ -120,9 +120,8 @@ export async function gemmGflops(M: number, K: number, N: number, epilogue: Gemm
   ort.env.wasm.proxy = false;
   const A = random(M * K, 1);
   const B = random(K * N, 2);
-  // The blocking the MatMul kernel picks for these shapes (kernels/gemm.ts `blocking`).
-  const base: GemmCoreSpec = { b: 'packed', K, N, transA: false, epilogue, kc: K <= 512 ? K : DEFAULT_KC,
-    ...(N > NC_PANELS * 8 ? { ncPanels: NC_PANELS } : {}) };
+  // The blocking the MatMul kernel picks for these shapes (kernels/gemm.ts `gemmBlocking`; relaxed SIMD below).
+  const base: GemmCoreSpec = { b: 'packed', K, N, transA: false, epilogue, ...gemmBlocking(K, N, false) };
   if (sweep) {
     const configs: GemmCoreSpec[] = [];
     for (const kc of [128, 256, 384, 512, K]) for (const nc of [undefined, 4, 8, 16, 32]) configs.push({ ...base, kc, ncPanels: nc });
@@ -131,7 +130,7 @@ export async function gemmGflops(M: number, K: number, N: number, epilogue: Gemm
     variants.forEach(({ spec, r }, i) => console.log(`  sweep ${M}×${K}×${N} kc=${spec.kc} nc=${spec.ncPanels ?? 'all'} ${r ? 'relaxed' : 'simd128'}: ${gf(M, K, N, ms[i]!).toFixed(1)} GFLOP/s`));
   }
   const runners = [xfcRunner(base, false, M, K, N, A, B), await ortRunner(M, K, N, A, B)];
-  if (relaxed) runners.push(xfcRunner(base, true, M, K, N, A, B));
+  if (relaxed) runners.push(xfcRunner({ ...base, ...gemmBlocking(K, N, true) }, true, M, K, N, A, B));
   const [simd, ortG, rel] = (await timeInterleaved(runners)).map((ms) => gf(M, K, N, ms));
   return { simd: simd!, ort: ortG!, relaxed: rel };
 }

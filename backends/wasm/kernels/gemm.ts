@@ -60,10 +60,8 @@ export interface GemmCoreSpec {
   readonly ncPanels?: number;
   /** M block size in rows (a multiple of MR; packed B only): the K and N loops run per block of mc rows. */
   readonly mc?: number;
-  /** Loop order of relaxed super tiles (packed B): see buildGemmCore. Default 'rows'. */
-  readonly order?: 'rows' | 'panels' | 'panels12';
-  /** Apply the activation (and residual) in a separate pass over C after the GEMM instead of in the tile store. */
-  readonly postPass?: boolean;
+  /** Loop order of relaxed super tiles (packed B): 'rows' (default) or 'panels', see buildGemmCore. */
+  readonly order?: 'rows' | 'panels';
 }
 
 /** Params of every GEMM core function: a, b, c, M, K, N, bias, residual (byte addresses and element counts). */
@@ -81,7 +79,7 @@ function epilogueKey(e: GemmEpilogue): string {
 export function gemmCoreName(spec: GemmCoreSpec, features: WasmFeatures): string {
   const kc = spec.b === 'packed' ? Math.min(spec.kc ?? DEFAULT_KC, spec.K!) : 0;
   return [`gemm_${spec.b}`, `K${spec.K ?? 'x'}`, `N${spec.N ?? 'x'}`, spec.transA ? 'tA' : 'nA', `kc${kc}`,
-    `nc${spec.ncPanels ?? 'all'}`, ...(spec.mc ? [`mc${spec.mc}`] : []), ...(spec.order && spec.order !== 'rows' ? [spec.order] : []), ...(spec.postPass ? ['post'] : []), epilogueKey(spec.epilogue), features.relaxedSimd ? 'relaxed' : 'simd'].join('_').replace(/[.-]/g, 'p');
+    `nc${spec.ncPanels ?? 'all'}`, ...(spec.mc ? [`mc${spec.mc}`] : []), ...(spec.order && spec.order !== 'rows' ? [spec.order] : []), epilogueKey(spec.epilogue), features.relaxedSimd ? 'relaxed' : 'simd'].join('_').replace(/[.-]/g, 'p');
 }
 
 /** One B vector of a register tile: its byte offset from the B pointer, its first column, its live lanes. */
@@ -133,8 +131,6 @@ export function buildGemmCore(m: binaryen.Module, features: WasmFeatures, spec: 
   // Relaxed SIMD over packed panels: 3-row x 12-column tiles (two per three panels) keep 9 FMA chains in flight;
   // V8 hoists a tile's loads, so 4x8 (8 chains) and 3x12 are the shapes that fit its 15 usable xmm registers.
   const superTiles = packed && features.relaxedSimd;
-  // The activation (and the residual after it) as a pass over C at the end rather than in every tile's store.
-  const post = packed && spec.postPass === true && ep.activation !== undefined;
   const mr = superTiles ? SUPER_MR : MR;
   const rowPtrs = typeof aRowB === 'number' ? [] : Array.from({ length: mr }, () => f.local(i32));
   const acc = Array.from({ length: superTiles ? SUPER_MR * 3 : MR * 2 }, () => f.local(v128));
@@ -176,12 +172,12 @@ export function buildGemmCore(m: binaryen.Module, features: WasmFeatures, spec: 
   /** Stores acc vector `x` as row r, columns [col, col + lanes) of the tile; the epilogue applies when `last`. */
   const storeVec = (x: Local, r: number, col: number, lanes: number, last: boolean): Expr[] => {
     const out: Expr[] = [f.set(tmp, last ? affine(x, r, col, lanes) : f.get(x))];
-    if (last && ep.activation && !post) {
+    if (last && ep.activation) {
       const act = gemmActivations.get(ep.activation);
       if (!act) throw new Error(`GEMM epilogue: unknown activation '${ep.activation}'`);
       out.push(f.set(tmp, act(f, tmp)));
     }
-    if (last && ep.residual && !post) {
+    if (last && ep.residual) {
       const [addr, off] = rowAt(pRes, r);
       out.push(f.set(tmp, f.fadd(f.get(tmp), f.loadLanes(addr, off + col * 4, lanes))));
     }
@@ -287,14 +283,12 @@ export function buildGemmCore(m: binaryen.Module, features: WasmFeatures, spec: 
     ...edgeGuard(tile(rows, panelVecs(edge))),
   ];
 
-  // 'rows': for each row block, every panel (B streams from L2, A's rows stay in L1); 'panels': for each panel
-  // group, every row block (the group's B stays in L1, A streams); 'panels12': the same per 3x12 tile.
+  // 'rows': for each row block, every panel (B streams from L2, A's rows stay in L1); 'panels': for each group of
+  // three panels, every row block (the group's K x 24 B block stays in L1, A's rows stream from L2).
   const rowLoop: Expr[] = order === 'rows' ? rowsOf(rowBlock) : [
     f.set(p, f.get(pStart)),
     f.set(pEnd3, m.i32.sub(f.get(pEnd), f.i32(2))),
-    f.forRange(p, f.get(p), () => f.get(pEnd3), 3, order === 'panels'
-      ? rowsOf((rows) => [...at(p), ...tile(rows, super1), ...tile(rows, super2)])
-      : [...rowsOf((rows) => [...at(p), ...tile(rows, super1)]), ...rowsOf((rows) => [...at(p), ...tile(rows, super2)])]),
+    f.forRange(p, f.get(p), () => f.get(pEnd3), 3, rowsOf((rows) => [...at(p), ...tile(rows, super1), ...tile(rows, super2)])),
     f.forRange(p, f.get(p), () => f.get(pEnd), 1, rowsOf((rows) => [...at(p), ...tile(rows, panelVecs(NR))])),
     ...edgeGuard(rowsOf((rows) => [...at(p), ...tile(rows, panelVecs(edge))])),
   ];
@@ -325,23 +319,6 @@ export function buildGemmCore(m: binaryen.Module, features: WasmFeatures, spec: 
       f.if(m.i32.gt_s(f.get(mEnd), f.get(pM)), [f.set(mEnd, f.get(pM))]),
       ...kLoop,
     ]));
-  }
-
-  if (post) {
-    const act = gemmActivations.get(ep.activation!)!;
-    const [q, qEnd, total] = [f.local(i32), f.local(i32), f.local(i32)];
-    const apply = (lanes: number): Expr[] => [
-      f.set(tmp, f.loadLanes(() => f.add(f.get(pc), f.get(q)), 0, lanes)),
-      f.set(tmp, act(f, tmp)),
-      ...(ep.residual ? [f.set(tmp, f.fadd(f.get(tmp), f.loadLanes(() => f.add(f.get(pRes), f.get(q)), 0, lanes)))] : []),
-      ...f.storeLanes(() => f.add(f.get(pc), f.get(q)), 0, () => f.get(tmp), lanes),
-    ];
-    body.push(
-      f.set(total, f.mulN(f.mul(f.get(pM), val(N)), 4)),
-      f.set(qEnd, m.i32.and(f.get(total), f.i32(~15))),
-      f.forRange(q, f.i32(0), () => f.get(qEnd), 16, apply(4)),
-      ...[1, 2, 3].map((lanes) => f.if(m.i32.eq(m.i32.sub(f.get(total), f.get(qEnd)), f.i32(lanes * 4)), apply(lanes))),
-    );
   }
 
   // Columns the vector tiles leave (row-major B past the last full panel; every column for Bᵀ): one dot product each.
@@ -414,27 +391,31 @@ const staticOr = (d: Dim): number | undefined => (typeof d === 'number' ? d : un
 /** The core spec of a call (static K and N baked in when known). */
 function coreSpec(call: GemmCall, relaxed: boolean): GemmCoreSpec {
   const base = { K: staticOr(call.K), N: staticOr(call.N), transA: call.transA, epilogue: call.epilogue };
-  if (isPacked(call.b)) return { ...base, b: 'packed', ...blocking(call.K as number, call.N as number, relaxed) };
+  if (isPacked(call.b)) return { ...base, b: 'packed', ...gemmBlocking(call.K as number, call.N as number, relaxed) };
   return { ...base, b: call.transB ? 'cols' : 'rows' };
 }
 
 /**
- * Cache blocking for packed B, chosen by measurement (bench/gemm.ts --sweep; a loaded 2-core machine, so only
- * coarse differences count): one K block up to K = 512 (the 8-column B panel then stays in L1 across the row
- * blocks), else KC = 256; N blocks of 32 panels (256 columns: a 256 x 256 B block, 256 KB, stays in L2) when N
- * is wider than that. An M block loop (GemmCoreSpec.mc) exists but stays off: at MiniLM's shapes (M = 128, 512;
- * 2 MB of L2 per core) it measured no better, nor did other KC / NC choices beyond the noise, nor a 6-row tile.
+ * Cache blocking for packed B, chosen by measurement (bench/gemm.ts --sweep, bench/gemm-ab.ts, bench/model-ab.ts;
+ * a loaded 2-core machine, so only coarse differences count): one K block up to K = 512 (the 8-column B panel
+ * then stays in L1 across the row blocks), else KC = 256; N blocks of 32 panels (256 columns: a 256 x 256 B block,
+ * 256 KB, stays in L2) when N is wider than that. An M block loop (GemmCoreSpec.mc) exists but stays off: at
+ * MiniLM's shapes (M = 128, 512; 2 MB of L2 per core) it measured no better, nor did other KC / NC choices beyond
+ * the noise, nor a 6-row tile.
+ * Relaxed super tiles: with one K block, 'panels' order and no N blocks (MiniLM 128x384x384 and 128x384x1536
+ * about 2 % faster); with K blocks, 'rows' order and N blocks of 24 panels, a multiple of 3, so that no panel
+ * falls to the 3x8 tile (6 FMA chains: latency-bound), 1-2 % faster than 32 on 128x1536x384 and 128x384x384.
  */
-function blocking(K: number, N: number, relaxed: boolean): Pick<GemmCoreSpec, 'kc' | 'ncPanels' | 'order' | 'postPass'> {
+export function gemmBlocking(K: number, N: number, relaxed: boolean): Pick<GemmCoreSpec, 'kc' | 'ncPanels' | 'order'> {
   const t = gemmTuning;
   const kc = K <= 512 ? K : DEFAULT_KC;
   const order = relaxed ? (t.order ?? (kc === K ? 'panels' : 'rows')) : 'rows';
   const nc = !relaxed ? NC_PANELS : t.ncPanelsRelaxed !== undefined ? t.ncPanelsRelaxed : order === 'rows' ? NC_PANELS_SUPER : null;
-  return { kc, ...(nc != null && N > nc * NR ? { ncPanels: nc } : {}), ...(relaxed ? { order } : {}), ...(t.postPass ? { postPass: true } : {}) };
+  return { kc, ...(nc !== null && N > nc * NR ? { ncPanels: nc } : {}), ...(relaxed ? { order } : {}) };
 }
 
-/** Knobs for measurement (bench/model-ab.ts, bench/profile.ts --tuning): undefined fields take `blocking`'s choice. */
-export const gemmTuning: { order?: 'rows' | 'panels' | 'panels12'; ncPanelsRelaxed?: number | null; postPass?: boolean } = {};
+/** Overrides of `gemmBlocking`'s relaxed-SIMD choices for measurement (bench/model-ab.ts, bench/profile.ts --tuning). */
+export const gemmTuning: { order?: 'rows' | 'panels'; ncPanelsRelaxed?: number | null } = {};
 
 /** Emits one GEMM (the core function once per specialization, and its call in run()). */
 export function emitGemm(ctx: KernelContext, call: GemmCall): Expr {

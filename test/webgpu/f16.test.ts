@@ -18,7 +18,10 @@ import { Graph } from '../../compiler/ir/graph.js';
 import { Tensor } from '../../compiler/ir/tensor.js';
 import { fromF16, toF16Saturated } from '../../runtime/half.js';
 import { randomTensor, relL2 } from '../helpers.js';
-import { compareWithInterpreter, compilePacked, compileWebGpu, gpuState, gpuUnavailable, oneNode } from './gpu.js';
+import { importOnnxFile } from '../../compiler/onnx/import.js';
+import { optimize } from '../../passes/pipeline.js';
+import { ZOO, fixtureCases, fixtureModels } from '../fixtures.js';
+import { compareWithInterpreter, compilePacked, compileWebGpu, executor, gpuState, gpuUnavailable, oneNode, runGpu, shaderMessages } from './gpu.js';
 
 const f16Unavailable = gpuUnavailable ?? (gpuState.device!.features.has('shader-f16') ? undefined
   : `the WebGPU adapter (${gpuState.adapter}) has no shader-f16${lavapipeInstalled ? '' : `: run scripts/fetch-lavapipe.sh (Mesa 25 lavapipe, ${LAVAPIPE_ICD})`}`);
@@ -162,5 +165,31 @@ describe.skipIf(f16Unavailable)('webgpu f16: loading a bundle', () => {
     m.dispose();
     await expect(loadModel(noF16, { backend: 'webgpu', device, precision: 'f16' })).rejects.toThrow(BundleError);
     await expect(loadModel(files, { backend: 'webgpu', device, precision: 'half' as never })).rejects.toThrow(/precision must be/);
-  });
+  }, 300_000); // lavapipe compiles each pipeline with LLVM: a minute and more for tiny-bert's plans with a cold shader cache
+});
+
+/**
+ * PyTorch models end to end on the f16 plan, smallest case, within 5e-3 (a rounding per stored tensor; every
+ * fixture and zoo model measured 5.6e-4 to 3.1e-3 on lavapipe: `scripts/check-models.ts fixtures --webgpu-f16
+ * --lavapipe`, which also runs the f32 plans there). Lavapipe compiles shaders slowly (LLVM), so two models whose
+ * ops differ most: GPT-2 (causal attention, fused QKV split, tanh GELU) and LLaMA (RMSNorm through Pow, rotary
+ * embeddings, SiLU).
+ */
+describe.skipIf(f16Unavailable)('webgpu f16: PyTorch models', () => {
+  const models = [
+    ...fixtureModels().filter((m) => m.model === 'gpt2' && m.opset === 17).map((m) => ({ ...m, root: undefined as string | undefined })),
+    ...fixtureModels(ZOO).filter((m) => m.model === 'llama').map((m) => ({ ...m, root: ZOO as string | undefined })),
+  ];
+  it('finds the models', () => expect(models.map((m) => m.model)).toEqual(['gpt2', 'llama']));
+  it.each(models)('$model: the f16 plan within 5e-3 of PyTorch', async ({ model, file, root }) => {
+    const { graph } = importOnnxFile(file);
+    optimize(graph, {});
+    const c = compileWebGpu(graph, { f16: true });
+    expect(await shaderMessages(c)).toEqual([]);
+    const inputs = graph.inputs.map((v) => v.name);
+    const size = (cs: ReturnType<typeof fixtureCases>[number]) => inputs.reduce((n, k) => n + cs.tensors[k]!.size, 0);
+    const cs = fixtureCases(model, root).sort((a, b) => size(a) - size(b))[0]!;
+    const got = await runGpu(c, Object.fromEntries(inputs.map((n) => [n, cs.tensors[n]!])), undefined, 'f16');
+    for (const o of graph.outputs) expect(relL2(got[o.name]!.toFloat64(), cs.tensors[o.name]!.toFloat64()), o.name).toBeLessThanOrEqual(5e-3);
+  }, 300_000);
 });

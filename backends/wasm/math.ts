@@ -189,9 +189,79 @@ export const erfF32x4: VecMath = (f, x) => {
   return result(f, [s0, ...h.stmts], m.v128.or(mag, m.v128.and(f.get(xv), ci(f, SIGN))));
 };
 
-// GELU runs in the GEMM store of every FFN (hundreds of thousands of elements per layer), so its two forms use
-// only operations V8 lowers to one or two instructions each: pmin/pmax (not min/max, which need NaN fix-ups),
-// rounding by the 1.5 * 2^23 trick (not nearest + trunc_sat), one 2^n scaling, no division in the erf form.
+// GELU runs in the GEMM store of every FFN (hundreds of thousands of elements per layer), a few vectors at a time
+// between GEMM tiles, so its dependency chain matters as much as its operation count: its forms use only operations
+// V8 lowers to one or two instructions each (pmin/pmax, not min/max, which need NaN fix-ups; rounding by the
+// 1.5 * 2^23 trick, not nearest + trunc_sat; 2^n added to the exponent bits, not multiplied), no division in the
+// erf form, and short polynomial chains.
+
+/**
+ * log(0.5 erfc(a / sqrt 2)) + a^2 / 2 = P(a - 1.5) for a in [0, 5] (a = |x|): Lawson fit in float64 of the error
+ * weighted by what GELU needs of it (1e-7 for a <= 2.8, where GELU's value needs relative accuracy on both signs;
+ * beyond, 3e-8 / h for x > 0 and 5e-8 / (a h) for x < 0, h = 0.5 erfc(a / sqrt 2)), rounded to f32: evaluated in
+ * f32 as two Horner chains (hornerSplit), 2.4e-7 absolute for a <= 2.8. Clamping a at 5 costs nothing: h < 2.9e-7
+ * beyond (x > 0: 1 - h rounds alike; x < 0: e^(-x^2/2) still decays, P only shifts its log by log(a / 5)).
+ */
+const GELU_P = [
+  -1.5809444189071655, -0.43867719173431396, 0.07477349042892456, -0.013858477585017681, 0.0023611581418663263,
+  -0.0003344104334246367, 3.148631731164642e-05, 1.4982861102907918e-06, -1.7466835515733692e-06, 3.2076266620606475e-07,
+];
+const GELU_P_CENTER = 1.5;
+const GELU_P_MAX = 5;
+/** e^r = 1 + r + r^2 (c2 + c3 r + r^2 (c4 + c5 r + c6 r^2)) on [-ln2/2, ln2/2]: fit error 3.1e-9, 0.83 ulp (f32). */
+const GELU_EXP_C = [
+  0.4999999403953552, 0.1666651964187622, 0.04166839271783829, 0.008368774317204952, 0.0013814426492899656,
+];
+
+/** sum coeffs[k] t^k as L(t) + t^s H(t), two Horner chains of half the depth (s = ceil(n / 2), n = 9..12). */
+function hornerSplit(f: Fn, t: Local, coeffs: readonly number[]): Expr {
+  const m = f.m;
+  const s = Math.ceil(coeffs.length / 2);
+  const [t2, s0] = tmp(f, m.f32x4.mul(f.get(t), f.get(t)));
+  const [t3, s1] = tmp(f, m.f32x4.mul(f.get(t2), f.get(t)));
+  const pow = s === 5 ? m.f32x4.mul(f.get(t2), f.get(t3)) : m.f32x4.mul(f.get(t3), f.get(t3));
+  return result(f, [s0, s1], f.madd(horner(f, t, coeffs.slice(s)), pow, horner(f, t, coeffs.slice(0, s))));
+}
+
+/**
+ * e^t for t in [-86, 0] (t clamped below, so 2^n stays normal: results >= 4.4e-38; NaN passes): n = round(t log2 e),
+ * r = t - n ln2 (two-part constant), e^r by a degree-6 polynomial of depth 4, and n added to the result's exponent
+ * bits: n sits in the low mantissa bits of z = t log2 e + 1.5 * 2^23, so bits(z) << 23 is n << 23 (the bits of
+ * 1.5 * 2^23 shift out).
+ */
+function expNegGelu(f: Fn, x: Expr): Expr {
+  const m = f.m;
+  const [t, s0] = tmp(f, m.f32x4.pmax(x, c(f, -86)));
+  const [z, s1] = tmp(f, f.madd(f.get(t), c(f, LOG2E), c(f, MAGIC)));
+  const [n, s2] = tmp(f, m.f32x4.sub(f.get(z), c(f, MAGIC)));
+  const [r, s3] = tmp(f, f.madd(f.get(n), c(f, -LN2_LO), f.madd(f.get(n), c(f, -LN2_HI), f.get(t))));
+  const [r2, s4] = tmp(f, m.f32x4.mul(f.get(r), f.get(r)));
+  const [c2, c3, c4, c5, c6] = GELU_EXP_C.map((v) => c(f, v)) as [Expr, Expr, Expr, Expr, Expr];
+  const hi = f.madd(c6, f.get(r2), f.madd(c5, f.get(r), c4));
+  const q = f.madd(hi, f.get(r2), f.madd(c3, f.get(r), c2));
+  const p = m.f32x4.add(f.madd(q, f.get(r2), f.get(r)), c(f, 1));
+  return result(f, [s0, s1, s2, s3, s4], m.i32x4.add(p, m.i32x4.shl(f.get(z), m.i32.const(23))));
+}
+
+/**
+ * GELU, erf form: x Phi(x), Phi(x) = 1 - h (x >= 0) or h (x < 0), h = 0.5 erfc(|x| / sqrt 2) = e^(P(|x|) - x^2/2)
+ * with no cancellation on either side (h <= 1/2), returned as max(x, 0) - |x| h. One exp, no division, no select;
+ * 8.8 ulp at most for x >= -2.8 (7.3 with relaxed FMA; the rounding of x^2 / 2 and of P dominate), absolute error
+ * below 4e-8 further down, where |GELU| < 1e-5 (test/wasm/math.test.ts). Fits the GEMM epilogue's
+ * `(f, local) => Expr` activation shape.
+ */
+export function geluErfF32x4(f: Fn, x: Local): Expr {
+  const m = f.m;
+  const [a, s0] = tmp(f, m.v128.and(f.get(x), ci(f, ABS)));
+  const u = m.f32x4.sub(m.f32x4.pmin(f.get(a), c(f, GELU_P_MAX)), c(f, GELU_P_CENTER));
+  const [uu, s1] = tmp(f, u);
+  const arg = f.madd(m.f32x4.mul(f.get(x), c(f, -0.5)), f.get(x), hornerSplit(f, uu, GELU_P));
+  // x Phi(x) = max(x, 0) - |x| h on both signs (x - x h for x >= 0, x h for x < 0): no select, one rounding.
+  const y = f.features.relaxedSimd
+    ? f.madd(m.v128.xor(f.get(a), ci(f, SIGN)), expNegGelu(f, arg), m.f32x4.pmax(c(f, 0), f.get(x)))
+    : m.f32x4.sub(m.f32x4.pmax(c(f, 0), f.get(x)), m.f32x4.mul(f.get(a), expNegGelu(f, arg)));
+  return result(f, [s0, s1], y);
+}
 
 /** e^x for x in [-87, 88] (clamped: results flush to ~1e-38 below, 2^127 * e^r above; NaN passes). */
 function expGelu(f: Fn, x: Expr): Expr {
@@ -204,47 +274,6 @@ function expGelu(f: Fn, x: Expr): Expr {
   // 2^n: n sits in the low bits of nm's mantissa, the bits above shift out.
   const scale = m.i32x4.add(m.i32x4.shl(f.get(nm), m.i32.const(23)), ci(f, 127 << 23));
   return result(f, [s0, s1, s2, s3], m.f32x4.mul(p, scale));
-}
-
-/**
- * log(0.5 erfc(a / sqrt 2)) + a^2 / 2 = P(a - 1.5) for a in [0, 4 sqrt 2] (a = |x|): weighted Lawson fit in float64
- * with the coefficients rounded to f32 one at a time (the later ones refitted), error 1.8e-7 with f32 Horner for
- * a < 2.9 (where GELU's value needs it), growing to 1e-5 relative at the end, where 0.5 erfc < 2e-8.
- */
-const GELU_P = [
-  -1.5809444189071655, -0.43867728114128113, 0.07477318495512009, -0.013858011923730373, 0.0023620480205863714,
-  -0.0003349782491568476, 3.070018647122197e-05, 1.7434214214517851e-06, -1.4951572211430175e-06,
-  2.888300798531418e-07, -2.0869132200118656e-08,
-];
-const GELU_P_CENTER = 1.5;
-const GELU_P_MAX = 4 * Math.SQRT2;
-
-/** sum coeffs[k] t^k as L(t) + t^s H(t), two Horner chains of half the depth (s = ceil(n / 2), n = 9..12). */
-function hornerSplit(f: Fn, t: Local, coeffs: readonly number[]): Expr {
-  const m = f.m;
-  const s = Math.ceil(coeffs.length / 2);
-  const [t2, s0] = tmp(f, m.f32x4.mul(f.get(t), f.get(t)));
-  const [t3, s1] = tmp(f, m.f32x4.mul(f.get(t2), f.get(t)));
-  const pow = s === 5 ? m.f32x4.mul(f.get(t2), f.get(t3)) : m.f32x4.mul(f.get(t3), f.get(t3));
-  if (s !== 5 && s !== 6) throw new Error(`hornerSplit: ${coeffs.length} coefficients`);
-  return result(f, [s0, s1], f.madd(horner(f, t, coeffs.slice(s)), pow, horner(f, t, coeffs.slice(0, s))));
-}
-
-/**
- * GELU, erf form: x Phi(x), Phi(x) = 1 - h (x >= 0) or h (x < 0), h = 0.5 erfc(|x| / sqrt 2) = e^(P(|x|) - x^2/2)
- * with no cancellation on either side (h <= 1/2). One exp, no division; 9.4 ulp at most for x >= -2.8 (7.4 with
- * relaxed FMA; the rounding of x^2 / 2 dominates), relative error growing to 1e-4 below x = -4.7 where |GELU| < 1e-5, absolute
- * error below 1e-9 there. |x| is clamped to 4 sqrt 2 in P only, so h still decays as e^(-x^2/2). Fits the GEMM
- * epilogue's `(f, local) => Expr` activation shape.
- */
-export function geluErfF32x4(f: Fn, x: Local): Expr {
-  const m = f.m;
-  const [u, s0] = tmp(f, m.f32x4.sub(m.f32x4.pmin(m.v128.and(f.get(x), ci(f, ABS)), c(f, GELU_P_MAX)), c(f, GELU_P_CENTER)));
-  const arg = f.madd(m.f32x4.mul(f.get(x), c(f, -0.5)), f.get(x), hornerSplit(f, u, GELU_P));
-  const [h, s1] = tmp(f, expGelu(f, arg));
-  // x < 0: the sign bit spread over the lane selects h.
-  const phi = select(f, m.i32x4.shr_s(f.get(x), m.i32.const(31)), f.get(h), m.f32x4.sub(c(f, 1), f.get(h)));
-  return result(f, [s0, s1], m.f32x4.mul(f.get(x), phi));
 }
 
 /**

@@ -1,20 +1,22 @@
 // The fused Attention kernel: tiled online-softmax (flash-style) attention that never materializes the scores.
 //
-// Per head (the leading dims, each operand addressed through its own strides, zero on broadcast dims), K is first
-// packed into the step's scratch memory as panels of 8 keys, d-major ([⌈Sk/8⌉][Dk][8], like GEMM weight panels),
-// so that scores are a 4x8 register-tiled GEMM: per d, two K vectors times four splatted Q elements (the gemm.ts
-// micro-kernel shape, no horizontal sums). Then per block of BQ query rows (copied to scratch, pre-scaled; the
-// last block's missing rows repeat the last row and are never written out) and per block of BK keys:
+// Per head (the leading dims, each operand addressed through its own strides, zero on broadcast dims), K and V are
+// first packed into the step's scratch memory: K as panels of 8 keys, d-major ([⌈Sk/8⌉][Dk][8], like GEMM weight
+// panels), so that scores are a 4x8 register-tiled GEMM (per d, two K vectors times four splatted Q elements, the
+// gemm.ts micro-kernel shape, no horizontal sums); V as panels of 8 columns, key-major ([⌈Dv/8⌉][Sk][8]), so that
+// P·V reads 32 contiguous bytes per key (V rows of the bsd layout are a whole hidden row apart and would collide in
+// a few L1 sets). Then per block of BQ query rows (copied to scratch, pre-scaled; the last block's missing rows
+// repeat the last row and are never written out) and per block of BK keys:
 //  1. S = Q_blk·K_blkᵀ (4x8 tiles) plus the mask (additive, or bool keep/drop, from the mask's own strides), and
 //     -inf where a key is past Sk or (causal) past the row's diagonal (only tiles that reach those are checked);
 //  2. online softmax per 4 rows: m_new = max(m, rowmax S), alpha = exp(m - m_new), P = exp(S - m_new) in place,
-//     l = alpha·l + rowsum P;
-//  3. O = alpha·O + P·V_blk as 4 rows x 8 columns register tiles over the block's keys (V rows read in place).
+//     l = alpha·l + rowsum P; exp as 2^((S - m)·log2 e) (exp2NonPos: one clamp, no Cody-Waite split);
+//  3. O = alpha·O + P·V_blk as 4 rows x 8 columns register tiles over the block's keys.
 // O lives in scratch until the block's last key, then Y = O / l. Causal key blocks past the last row's diagonal
 // are never visited. A row whose keys are all dropped (m = -inf) gives NaN, like the reference (softmax of -inf).
 //
-// Scratch (Step.scratch, see scratchLayout): Q block, score block, O block, m/l/alpha per row, packed K of one
-// head: (Sk + 7)·Dk·4 bytes plus a few KiB — instead of Sq·Sk·4 bytes per head for the unfused chain.
+// Scratch (Step.scratch, see scratchLayout): Q block, score block, O block, m/l/alpha per row, packed K and V of one
+// head: (Sk + 7)·Dk·4 + Sk·⌈Dv/8⌉·32 bytes plus a few KiB — instead of Sq·Sk·4 bytes per head for the unfused chain.
 // Dk and Dv are baked in (static); batch, heads, Sq, Sk and every stride are run-time i32 params.
 
 import binaryen from 'binaryen';
@@ -22,7 +24,7 @@ import { type Dim, dimAdd, dimDiv, dimMul, isStaticDim } from '../../../compiler
 import type { Step, TensorRef } from '../../common/schedule.js';
 import { type Expr, type KernelContext, type WasmFeatures, registerKernel } from '../kernel.js';
 import { Fn, type Local } from '../simd.js';
-import { EXP_P, LN2_HI, LN2_LO, MAGIC, MAGIC_BITS } from '../math.js';
+import { MAGIC, MAGIC_BITS } from '../math.js';
 
 const { i32, v128, none } = binaryen;
 
@@ -35,7 +37,7 @@ const NR = 8;
  * Knobs for measurement: `bq` query rows per block (a multiple of 4), `bk` keys per block (a multiple of 8),
  * `unroll` keys per iteration of the P·V loop. Read at lowering (scratch size) and codegen alike.
  */
-export const attentionTuning: { bq: number; bk: number; unroll: 1 | 2 | 4; unrollD: 1 | 2 | 4 } = { bq: 32, bk: 64, unroll: 2, unrollD: 1 };
+export const attentionTuning: { bq: number; bk: number; unroll: 1 | 2 | 4; unrollD: 1 | 2 | 4 } = { bq: 32, bk: 64, unroll: 1, unrollD: 1 };
 
 type MaskKind = 'none' | 'additive' | 'keep' | 'drop';
 
@@ -64,7 +66,7 @@ function specName(s: Spec, features: WasmFeatures): string {
 
 const roundUp = (n: number, to: number): number => Math.ceil(n / to) * to;
 
-/** Byte offsets in the scratch memory; the packed K (size depends on Sk) comes last. */
+/** Byte offsets in the scratch memory; the packed K and V (sizes depend on Sk) come last. */
 function scratchLayout(s: Pick<Spec, 'dk' | 'dv' | 'bq' | 'bk'>) {
   const dkp = roundUp(s.dk, 4);
   const dvp = roundUp(s.dv, NR);
@@ -79,30 +81,32 @@ function scratchLayout(s: Pick<Spec, 'dk' | 'dv' | 'bq' | 'bk'>) {
   return { dkp, dvp, qp, st, op, mm, ll, al, kp };
 }
 
-/** Below this, e^x is subnormal (< 2^-126): softmax takes 0 there (absolute error < 1.2e-38 against a sum >= 1). */
-const EXP_MIN = -87.3;
+/** 2^f = 1 + f Q(f) on [-1/2, 1/2]: weighted least-squares fit of the relative error (2e-9), 0.93 ulp with f32 Horner. */
+const EXP2_Q = [0.6931471824645996, 0.24022647738456726, 0.055503323674201965, 0.009618437848985195, 0.0013398852897807956, 0.00015353296475950629];
+/** Base-2 arguments below this give exactly 0 (2^-125 < 2.4e-38, absolute error against a softmax sum >= 1); above, 2^t stays normal. */
+const T_MIN = -125;
 
 /**
- * e^x for the softmax arguments x <= 0 (and -inf) of this kernel, cheaper than math.ts's general expF32x4 (no
- * nearest/trunc_sat, one scaling): t = max(x, EXP_MIN), n = round(t log2 e) by the 1.5·2^23 trick, r = t - n ln2,
- * e^x = (1 + r + r² P(r))·2^n with 2^n built from n's bits; lanes below EXP_MIN (and -inf) give exactly 0.
+ * 2^t for the base-2 softmax arguments t <= 0 (and -inf) of this kernel: tc = max(t, T_MIN) (pmax: one
+ * instruction), n = round(tc) by the 1.5·2^23 trick, f = tc - n (exact, in [-1/2, 1/2]), 2^t = (1 + f Q(f))·2^n
+ * with 2^n built from n's bits; lanes below T_MIN (and -inf) give exactly 0 (no subnormal products downstream).
  */
-function expNonPos(f: Fn, x: Expr): Expr {
+function exp2NonPos(f: Fn, t: Expr): Expr {
   const m = f.m;
   const c = (v: number): Expr => f.splatConst(Math.fround(v));
-  const [xv, t, z, n, r, p] = Array.from({ length: 6 }, () => f.local(v128));
-  let poly = c(EXP_P[EXP_P.length - 1]!);
-  for (let k = EXP_P.length - 2; k >= 0; k--) poly = f.madd(poly, f.get(r), c(EXP_P[k]!));
+  const [tv, tc, z, fr] = Array.from({ length: 4 }, () => f.local(v128));
+  let poly = c(EXP2_Q[EXP2_Q.length - 1]!);
+  for (let k = EXP2_Q.length - 2; k >= 0; k--) poly = f.madd(poly, f.get(fr), c(EXP2_Q[k]!));
   return m.block(null, [
-    f.set(xv, x),
-    f.set(t, f.fmax(f.get(xv), c(EXP_MIN))),
-    f.set(z, f.madd(f.get(t), c(Math.LOG2E), c(MAGIC))),
-    f.set(n, m.f32x4.sub(f.get(z), c(MAGIC))),
-    f.set(r, f.madd(f.get(n), c(-LN2_LO), f.madd(f.get(n), c(-LN2_HI), f.get(t)))),
-    f.set(p, f.fadd(f.madd(f.fmul(f.get(r), f.get(r)), poly, f.get(r)), c(1))),
-    // 2^n: bits (n + 127) << 23 = (bits(z) - MAGIC_BITS + 127) << 23, n in [-126, 0].
-    f.set(p, f.fmul(f.get(p), m.i32x4.shl(m.i32x4.add(f.get(z), m.i32x4.splat(f.i32(127 - MAGIC_BITS))), f.i32(23)))),
-    m.v128.and(f.get(p), m.f32x4.ge(f.get(xv), c(EXP_MIN))),
+    f.set(tv, t),
+    f.set(tc, m.f32x4.pmax(f.get(tv), c(T_MIN))),
+    f.set(z, f.fadd(f.get(tc), c(MAGIC))),
+    f.set(fr, m.f32x4.sub(f.get(tc), m.f32x4.sub(f.get(z), c(MAGIC)))),
+    // 2^n: bits (n + 127) << 23 = (bits(z) - MAGIC_BITS + 127) << 23, n in [-125, 0].
+    m.v128.and(
+      f.fmul(f.madd(poly, f.get(fr), c(1)), m.i32x4.shl(m.i32x4.add(f.get(z), m.i32x4.splat(f.i32(127 - MAGIC_BITS))), f.i32(23))),
+      m.f32x4.gt(f.get(tv), c(T_MIN)),
+    ),
   ], v128);
 }
 
@@ -130,8 +134,8 @@ function buildAttention(m: binaryen.Module, features: WasmFeatures, s: Spec): { 
   const at = (off: number): Expr => f.addN(g(scr), off);
   const min = (a: () => Expr, b: () => Expr): Expr => m.select(m.i32.lt_s(a(), b()), a(), b());
 
-  const [total, hd, rem, idx, qB, kB, vB, yB, mB, skLast, sqLast, off, i0, rows, ng, nr, jStop, j0, kn, np, gi, pi, j, r, d, src, dst, t, sp, vp, kc] =
-    Array.from({ length: 31 }, L) as Local[];
+  const [total, hd, rem, idx, qB, kB, vB, yB, mB, skLast, sqLast, off, i0, rows, ng, nr, jStop, j0, kn, np, gi, pi, j, r, d, src, dst, t, sp, vp, kc, vPk, vCg] =
+    Array.from({ length: 33 }, L) as Local[];
   const ks = Array.from({ length: NR }, L);
   const mr = Array.from({ length: MR }, L);
   const lim = Array.from({ length: MR }, L);
@@ -165,6 +169,17 @@ function buildAttention(m: binaryen.Module, features: WasmFeatures, s: Spec): { 
       ...ks.map((k) => f.inc(k, g(kD))),
       f.incN(dst, NR * 4),
     ]),
+  ]);
+
+  // ---- V panels of the head: VP[cg][j][c] = V[j, 8cg + c] (columns past Dv: zeros or unused), after K's panels.
+  const packV = f.forRange(j, f.i32(0), () => g(Sk), 1, [
+    f.set(src, f.add(g(vB), f.mul(g(j), g(vRow)))),
+    f.set(dst, f.add(g(vPk), m.i32.shl(g(j), f.i32(5)))),
+    ...Array.from({ length: lay.dvp / NR }, (_, cg) => [
+      ...[0, 1].filter((h) => lanesOf(s.dv, 2 * cg + h) > 0)
+        .map((h) => f.store(g(dst), h * 16, f.loadLanes(() => g(src), cg * 32 + h * 16, lanesOf(s.dv, 2 * cg + h)))),
+      ...(cg + 1 < lay.dvp / NR ? [f.inc(dst, g(vCg))] : []),
+    ]).flat(),
   ]);
 
   // ---- 1. scores of row group gi (4 rows) x key panel pi (8 keys at j = j0 + 8 pi) into the score block.
@@ -257,22 +272,25 @@ function buildAttention(m: binaryen.Module, features: WasmFeatures, s: Spec): { 
       f.set(sp, f.add(g(vp), m.i32.shl(g(pi), f.i32(5)))),
       ...acc.flatMap((_, ri) => [0, 1].flatMap((h) => body(ri, h, () => g(sp), ri * s.bk * 4 + h * 16))),
     ]);
+  const LOG2E = (): Expr => f.splatConst(Math.fround(Math.LOG2E));
+  /** (s - shift)·log2 e: one FMA with -shift·log2 e (relaxed; its rounding shifts a whole row alike), else exact s - shift first. */
+  const base2 = (sv: Expr, sh: Expr): Expr => (f.features.relaxedSimd ? f.madd(sv, LOG2E(), sh) : f.fmul(m.f32x4.sub(sv, sh), LOG2E()));
   const softmax = f.forRange(gi, f.i32(0), () => g(ng), 1, [
     f.set(vp, f.add(at(lay.st), f.mulN(g(gi), MR * s.bk * 4))),
     f.set(dst, f.add(g(scr), m.i32.shl(g(gi), f.i32(4)))), // + mm / ll / al: this group's 4 rows
     ...rv.map((x) => f.set(x, NEG())),
-    panels((ri, _h, ptr, o) => [f.set(rv[ri]!, f.fmax(g(rv[ri]!), f.load(ptr(), o)))]),
+    panels((ri, _h, ptr, o) => [f.set(rv[ri]!, m.f32x4.pmax(g(rv[ri]!), f.load(ptr(), o)))]),
     f.set(mx, reduce4('max', rv)),
     f.set(mold, f.load(g(dst), lay.mm)),
     f.set(mnew, f.fmax(g(mold), g(mx))),
     // The shift: m_new, or 0 while a row has seen only -inf (so that exp(-inf - shift) = 0, not NaN).
     f.set(shift, m.v128.bitselect(f.zero(), g(mnew), m.f32x4.eq(g(mnew), NEG()))),
-    f.set(alpha, expNonPos(f, m.f32x4.sub(g(mold), g(shift)))),
+    f.set(alpha, exp2NonPos(f, f.fmul(m.f32x4.sub(g(mold), g(shift)), LOG2E()))),
     f.store(g(dst), lay.mm, g(mnew)),
     f.store(g(dst), lay.al, g(alpha)),
-    ...acc.flatMap(([a0], ri) => [f.set(a0, splatLane(shift, ri)), f.set(rv[ri]!, f.zero())]),
+    ...acc.flatMap(([a0], ri) => [f.set(a0, f.features.relaxedSimd ? f.fmul(splatLane(shift, ri), f.splatConst(-Math.fround(Math.LOG2E))) : splatLane(shift, ri)), f.set(rv[ri]!, f.zero())]),
     panels((ri, _h, ptr, o) => [
-      f.set(splat, expNonPos(f, m.f32x4.sub(f.load(ptr(), o), g(acc[ri]![0]!)))),
+      f.set(splat, exp2NonPos(f, base2(f.load(ptr(), o), g(acc[ri]![0]!)))),
       f.store(ptr(), o, g(splat)),
       f.set(rv[ri]!, f.fadd(g(rv[ri]!), g(splat))),
     ]),
@@ -286,12 +304,11 @@ function buildAttention(m: binaryen.Module, features: WasmFeatures, s: Spec): { 
     /** One key: its V row (at vp) times the 4 rows' probabilities (at sp + 4k). */
     const key = (k: number): Expr[] => {
       const out: Expr[] = [];
-      lanes.forEach((ln, h) => { if (ln > 0) out.push(f.set(h ? b1 : b0, f.loadLanes(() => g(vp), cg * 32 + h * 16, ln))); });
+      lanes.forEach((ln, h) => { if (ln > 0) out.push(f.set(h ? b1 : b0, f.load(g(vp), k * 32 + h * 16))); });
       for (let ri = 0; ri < MR; ri++) {
         out.push(f.set(splat, f.splatLoad(g(sp), ri * s.bk * 4 + k * 4)));
         lanes.forEach((ln, h) => { if (ln > 0) out.push(f.set(acc[ri]![h]!, f.madd(g(splat), g(h ? b1 : b0), g(acc[ri]![h]!)))); });
       }
-      out.push(f.inc(vp, g(vRow)));
       return out;
     };
     const oAt = (ri: number, h: number): number => ri * lay.dvp * 4 + cg * 32 + h * 16;
@@ -301,7 +318,7 @@ function buildAttention(m: binaryen.Module, features: WasmFeatures, s: Spec): { 
         f.set(a0, f.fmul(f.load(g(src), oAt(ri, 0)), g(splat))),
         f.set(a1, f.fmul(f.load(g(src), oAt(ri, 1)), g(splat))),
       ]),
-      f.set(vp, f.add(g(vB), f.mul(g(j0), g(vRow)))),
+      f.set(vp, f.add(f.add(g(vPk), f.mulN(g(vCg), cg)), m.i32.shl(g(j0), f.i32(5)))),
       f.set(sp, g(t)),
       f.set(kc, g(kn)),
     );
@@ -310,11 +327,12 @@ function buildAttention(m: binaryen.Module, features: WasmFeatures, s: Spec): { 
         m.br(`pv${cg}`, m.i32.lt_s(g(kc), f.i32(s.unroll))),
         ...Array.from({ length: s.unroll }, (_, k) => key(k)).flat(),
         f.incN(sp, 4 * s.unroll),
+        f.incN(vp, 32 * s.unroll),
         f.set(kc, m.i32.sub(g(kc), f.i32(s.unroll))),
         m.br(`pvl${cg}`),
       ]))]));
     }
-    pvTiles.push(f.if(m.i32.gt_s(g(kc), f.i32(0)), [f.countDown(kc, [...key(0), f.incN(sp, 4)])]));
+    pvTiles.push(f.if(m.i32.gt_s(g(kc), f.i32(0)), [f.countDown(kc, [...key(0), f.incN(sp, 4), f.incN(vp, 32)])]));
     acc.forEach(([a0, a1], ri) => pvTiles.push(f.store(g(src), oAt(ri, 0), g(a0)), f.store(g(src), oAt(ri, 1), g(a1))));
   }
   const pvLoop = f.forRange(gi, f.i32(0), () => g(ng), 1, [
@@ -374,10 +392,14 @@ function buildAttention(m: binaryen.Module, features: WasmFeatures, s: Spec): { 
     f.set(sqLast, m.i32.sub(g(Sq), f.i32(1))),
     f.set(off, m.i32.sub(g(Sk), g(Sq))),
     f.set(total, f.i32(1)),
+    // V panels after K's (⌈Sk/8⌉·8·Dk floats), each Sk keys x 8 floats.
+    f.set(vPk, f.add(at(lay.kp), f.mulN(m.i32.shl(m.i32.shr_u(f.addN(g(Sk), NR - 1), f.i32(3)), f.i32(3)), s.dk * 4))),
+    f.set(vCg, m.i32.shl(g(Sk), f.i32(5))),
     ...lead.map((ld) => f.set(total, f.mul(g(total), g(ld.size)))),
     f.forRange(hd, f.i32(0), () => g(total), 1, [
       ...bases,
       packK,
+      packV,
       f.forRange(i0, f.i32(0), () => g(Sq), s.bq, queryBlock),
     ]),
   ];
@@ -529,12 +551,12 @@ function tuning(): { bq: number; bk: number; unroll: number; unrollD: number } {
   return { bq, bk, unroll, unrollD };
 }
 
-/** Scratch bytes: the fixed blocks plus K of one head packed in panels of 8 keys ((Sk + 7)·Dk floats bound ⌈Sk/8⌉·8·Dk). */
+/** Scratch bytes: the fixed blocks, K of one head in panels of 8 keys ((Sk + 7)·Dk floats bound ⌈Sk/8⌉·8·Dk), V in panels of 8 columns. */
 function scratchBytes(step: Step): Dim | undefined {
   const lay = layoutOf(step, attrsOf(step));
   if (!isStaticDim(lay.dk) || !isStaticDim(lay.dv)) return undefined; // check() reports it
   const { bq, bk } = tuning();
-  return dimAdd(scratchLayout({ dk: lay.dk, dv: lay.dv, bq, bk }).kp, dimMul(dimAdd(lay.sk, NR - 1), lay.dk * 4));
+  return dimAdd(scratchLayout({ dk: lay.dk, dv: lay.dv, bq, bk }).kp, dimAdd(dimMul(dimAdd(lay.sk, NR - 1), lay.dk * 4), dimMul(lay.sk, roundUp(lay.dv, NR) * 4)));
 }
 
 registerKernel({ op: 'Attention', check, emit: emitAttention, scratchBytes });

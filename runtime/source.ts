@@ -107,21 +107,26 @@ function fileSource(dir: string | URL): BundleSource {
       } catch (e) {
         throw failure(path, e);
       }
+      let pending: Promise<{ bytesRead: number }> | undefined;
       try {
         const st = await file.stat();
         if (!st.isFile()) throw new BundleError(`bundle file '${String(pathOf(path))}' is not a regular file`);
         sizeOf(st.size);
+        // Each chunk's read is issued before the previous chunk is handed to onChunk, so the hash of one chunk
+        // overlaps the (thread-pool) read of the next. One byte past the target's end tells a file that grew.
+        const readAt = (pos: number): Promise<{ bytesRead: number }> =>
+          pos < target.length ? file.read(target, pos, Math.min(CHUNK, target.length - pos), pos) : file.read(new Uint8Array(1), 0, 1, pos);
         let off = 0;
+        pending = readAt(0);
         for (;;) {
-          // Read straight into the target; one byte past its end tells a file that grew since stat().
-          const want = off < target.length ? Math.min(CHUNK, target.length - off) : 1;
-          const into = off < target.length ? target : new Uint8Array(1);
-          const { bytesRead } = await file.read(into, off < target.length ? off : 0, want, null);
+          const { bytesRead } = await pending;
+          pending = undefined;
           if (bytesRead === 0) break;
           if (off >= target.length) {
             sizeOf(off + bytesRead);
             break;
           }
+          pending = readAt(off + bytesRead);
           onChunk(target.subarray(off, off + bytesRead));
           off += bytesRead;
         }
@@ -129,6 +134,8 @@ function fileSource(dir: string | URL): BundleSource {
       } catch (e) {
         throw e instanceof XfcError ? e : failure(path, e);
       } finally {
+        // A read still in flight (onChunk or sizeOf threw) finishes before the file closes.
+        await pending?.catch(() => undefined);
         await file.close();
       }
     },

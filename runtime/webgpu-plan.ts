@@ -235,10 +235,12 @@ export function chunkBound(plan: WebGpuPlan, index: number, kind: 'weights' | 'w
   return plan.dispatches.some((d) => d.bindings.some((b) => b.kind === kind && b.chunk === index));
 }
 
-/** The f16 copy of weights chunk `index` (f16 plans): one f16 per word, converted inside the plan's half ranges. */
-export function halfChunk(plan: WebGpuPlan, weights: Uint8Array, index: number): Uint16Array {
+/**
+ * The f16 copy of weights chunk `index` (f16 plans) from `bytes`, the chunk as `chunkBytes` gives it: one f16 per
+ * word, converted inside the plan's half ranges.
+ */
+export function halfChunk(plan: WebGpuPlan, bytes: Uint8Array, index: number): Uint16Array {
   const c = plan.weights.chunks[index]!;
-  const bytes = chunkBytes(plan, weights, index);
   const words = bytes.byteOffset % 4 === 0 ? bytes : bytes.slice();
   const f32 = new Float32Array(words.buffer, words.byteOffset, words.byteLength / 4);
   const out = new Uint16Array(Math.ceil(words.byteLength / 8) * 2);

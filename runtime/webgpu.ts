@@ -97,8 +97,10 @@ export class WebGpuExecutor {
     try {
       pipelines = await Promise.all(shaders.map((code, i) => createPipeline(device, plan.shaders[i]!.file, code)));
       plan.weights.chunks.forEach((c, i) => {
-        weightBuffers.words.push(chunkBound(plan, i, 'weights') ? upload(chunkBytes(plan, weights, i), c.bytes, `weights chunk ${i}`) : undefined);
-        weightBuffers.half.push(chunkBound(plan, i, 'weights-half') ? upload(halfChunk(plan, weights, i), c.bytes / 2, `weights chunk ${i} (f16)`) : undefined);
+        const [asWords, asHalf] = [chunkBound(plan, i, 'weights'), chunkBound(plan, i, 'weights-half')];
+        const bytes = asWords || asHalf ? chunkBytes(plan, weights, i) : undefined;
+        weightBuffers.words.push(asWords ? upload(bytes!, c.bytes, `weights chunk ${i}`) : undefined);
+        weightBuffers.half.push(asHalf ? upload(halfChunk(plan, bytes!, i), c.bytes / 2, `weights chunk ${i} (f16)`) : undefined);
       });
     } catch (e) {
       await device.popErrorScope();

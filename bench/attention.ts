@@ -3,7 +3,9 @@
 //
 //   node --experimental-wasm-relaxed-simd --import tsx bench/attention.ts [--runs N] [--seqs 128,512] [--sweep]
 //
-// --sweep ['bq,bk,unroll,unrollD;...'] times the kernel's blockings (attentionTuning) instead.
+// --sweep ['bq,bk,unroll,unrollD;...'] times the kernel's blockings (attentionTuning) instead; by default the current
+// blocking and its neighbours one parameter at a time (bq and bk halved and doubled, unrollD 2 and 4; the P·V unroll
+// stays at the default, since unroll 2 spilled).
 //
 // Variants: 'unfused' heads-form Q [B,H,S,D], Kᵀ [B,H,D,S], V, mask [B,1,1,S] through the generic kernels;
 // 'fused heads Kᵀ' the same operands as one Attention; 'fused bsd' Q/K/V [B,S,H·D] as the fusion pass produces
@@ -19,19 +21,13 @@ import { Tensor } from '../compiler/ir/tensor.js';
 import { evalDimExpr, planArena } from '../runtime/plan.js';
 import '../compiler/ops/index.js';
 import { relL2 } from '../test/helpers.js';
+import { relaxedSimdAvailable } from '../test/wasm/harness.js';
 
 const args = process.argv.slice(2);
 const opt = (name: string): string | undefined => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
 const seqs = (opt('--seqs') ?? '128,512,2048').split(',').map(Number);
 const [B, H, D] = [1, 12, 32];
 const SCALE = 1 / Math.sqrt(D);
-
-function relaxedAvailable(): boolean {
-  const c = [0xfd, 0x0c, ...new Array<number>(16).fill(0)];
-  const body = [0x00, ...c, ...c, ...c, 0xfd, 0x85, 0x02, 0x0b];
-  return WebAssembly.validate(new Uint8Array([0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 1, 5, 1, 0x60, 0, 1, 0x7b, 3, 2, 1, 0,
-    10, body.length + 2, 1, body.length, ...body]));
-}
 
 function random(shape: number[], seed: number, lo = -1, hi = 1): Tensor {
   let s = seed >>> 0;
@@ -57,7 +53,20 @@ interface Case {
   feeds: Record<string, Tensor>;
   /** Output as [B, S, H·D] numbers, for the cross-check. */
   toBsd(y: Float32Array, S: number): Float32Array;
-  tuning?: Partial<typeof attentionTuning>;
+  tuning?: Partial<Tuning>;
+}
+
+type Tuning = typeof attentionTuning;
+
+/** The kernel's default blocking and its neighbours, one parameter at a time (see --sweep above). */
+function defaultSweep(): Tuning[] {
+  const t = { ...attentionTuning };
+  return [
+    t,
+    { ...t, bq: t.bq / 2 }, { ...t, bq: t.bq * 2 },
+    { ...t, bk: t.bk / 2 }, { ...t, bk: t.bk * 2 },
+    ...([2, 4] as const).filter((u) => u !== t.unrollD).map((unrollD) => ({ ...t, unrollD })),
+  ];
 }
 
 const fromHeads = (y: Float32Array, S: number): Float32Array => {
@@ -99,8 +108,9 @@ function cases(S: number): Case[] {
   const unfusedCase: Case = { name: 'unfused chain', graph: unfused, feeds: headsFeeds, toBsd: fromHeads };
   if (args.includes('--sweep')) {
     const sweep = (opt('--sweep') ?? '').split(';').filter((x) => /^\d/.test(x));
-    const blockings = (sweep.length ? sweep : ['32,64,1,1', '32,64,2,1', '32,64,4,1', '32,64,1,2', '32,64,1,4', '16,64,1,1', '32,32,1,1', '32,128,1,1', '64,64,1,1'])
-      .map((x) => x.split(',').map(Number)).map(([bq, bk, unroll, unrollD]) => ({ bq: bq!, bk: bk!, unroll: unroll as 1 | 2 | 4, unrollD: unrollD as 1 | 2 | 4 }));
+    const blockings = sweep.length
+      ? sweep.map((x) => x.split(',').map(Number)).map(([bq, bk, unroll, unrollD]) => ({ bq: bq!, bk: bk!, unroll: unroll as 1 | 2 | 4, unrollD: unrollD as 1 | 2 | 4 }))
+      : defaultSweep();
     return [unfusedCase, ...blockings.map((t) => ({ name: `fused bsd ${t.bq}x${t.bk} u${t.unroll} ud${t.unrollD}`, ...bsd, tuning: t }))];
   }
   return [
@@ -139,7 +149,7 @@ function median(xs: number[]): number {
 }
 
 
-const variants = relaxedAvailable() ? [false, true] : [false];
+const variants = relaxedSimdAvailable() ? [false, true] : [false];
 const mb = (bytes: number): string => (bytes >= 1 << 20 ? `${(bytes / (1 << 20)).toFixed(1)} MiB` : `${(bytes / 1024).toFixed(0)} KiB`);
 console.log(`Attention B=${B} H=${H} D=${D}, additive padding mask; median ms (runs), peak arena${variants.length < 2 ? ' (relaxed SIMD unavailable: run with --experimental-wasm-relaxed-simd)' : ''}\n`);
 console.log(['S', 'variant', 'simd128 ms', ...(variants.length > 1 ? ['relaxed ms'] : []), 'time / unfused', 'peak arena', 'rel. L2 vs unfused'].join(' | '));

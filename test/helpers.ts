@@ -1,5 +1,7 @@
-// Test helpers: build one-node graphs through the registry, run them, seeded random tensors, error metrics.
+// Test helpers: build one-node graphs through the registry, run them, CompileError diagnostics, seeded random
+// tensors, error metrics.
 
+import { CompileError } from '../compiler/diagnostics.js';
 import { GraphBuilder } from '../compiler/ir/builder.js';
 import { Graph, type Attrs, type TensorType, type Value } from '../compiler/ir/graph.js';
 import { Tensor } from '../compiler/ir/tensor.js';
@@ -46,6 +48,17 @@ export function runOp(
   const { graph, feeds, outputs } = buildOpGraph(op, inputs, attrs, options);
   const results = interpret(graph, feeds);
   return { outputs: outputs.map((v) => results[v.name]!), types: outputs.map((v) => v.type) };
+}
+
+/** The diagnostics ("error XFCnnnn: ...") of the CompileError `f` throws; fails when it throws nothing or another error. */
+export function errorsOf(f: () => unknown): string[] {
+  try {
+    f();
+  } catch (e) {
+    if (e instanceof CompileError) return e.diagnostics.map((d) => d.toString());
+    throw e;
+  }
+  throw new Error('expected a CompileError');
 }
 
 /** Deterministic pseudo-random generator (mulberry32): the one `xfc bench` uses for its inputs. */

@@ -1,9 +1,9 @@
 // NumPy .npy files (format versions 1-3): read any numeric dtype into a Tensor, write a Tensor.
 
-import * as fs from 'node:fs';
 import { type DType, dtypeFromNumpy, dtypeInfo } from '../ir/dtype.js';
 import { Tensor } from '../ir/tensor.js';
 import { DEFAULT_LIMITS, checkedElementCount } from '../limits.js';
+import { readRegularFile } from './file.js';
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
 
@@ -62,22 +62,11 @@ export function parseNpy(bytes: Uint8Array): Tensor {
  * end) and files larger than `maxBytes`; throws an Error with a one-line reason.
  */
 export function readNpyFile(file: string, maxBytes = DEFAULT_LIMITS.maxTensorBytes + 65536): Tensor {
-  const fd = fs.openSync(file, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0));
-  try {
-    const st = fs.fstatSync(fd);
-    if (!st.isFile()) throw new Error('not a regular file');
-    if (st.size > maxBytes) throw new Error(`${st.size} bytes, more than the limit of ${maxBytes}`);
-    const bytes = Buffer.alloc(st.size);
-    let done = 0;
-    while (done < st.size) {
-      const n = fs.readSync(fd, bytes, done, st.size - done, done);
-      if (n === 0) break;
-      done += n;
-    }
-    return parseNpy(bytes.subarray(0, done));
-  } finally {
-    fs.closeSync(fd);
-  }
+  return parseNpy(readRegularFile(file, {
+    maxBytes,
+    notRegularFile: () => new Error('not a regular file'),
+    tooLarge: (size) => new Error(`${size} bytes, more than the limit of ${maxBytes}`),
+  }));
 }
 
 /** Encodes a tensor as a version-1 .npy file (little-endian, C order). */

@@ -7,6 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { CompileError, Diagnostic } from '../diagnostics.js';
+import { readRegularFile } from '../io/file.js';
 import { GraphBuilder } from '../ir/builder.js';
 import { type Dim, sanitizeSymbol, shapeToString } from '../ir/dim.js';
 import { type DType, dtypeFromOnnx, dtypeInfo, onnxDataTypeName } from '../ir/dtype.js';
@@ -70,29 +71,15 @@ function fileKind(st: fs.Stats): string {
  */
 export function readModelFile(file: string, limits: Partial<Limits> = {}): Uint8Array {
   const { maxModelBytes } = resolveLimits(limits);
-  let fd: number;
   try {
-    fd = fs.openSync(file, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0));
-  } catch (e) {
-    throw CompileError.of('fileNotFound', { file, reason: readFailure(e) });
-  }
-  try {
-    const st = fs.fstatSync(fd);
-    if (!st.isFile()) throw CompileError.of('notRegularFile', { file, kind: fileKind(st) });
-    if (st.size > maxModelBytes) throw CompileError.of('modelTooLarge', { file, size: formatBytes(st.size), limit: formatBytes(maxModelBytes) });
-    const bytes = Buffer.alloc(st.size);
-    let done = 0;
-    while (done < st.size) {
-      const n = fs.readSync(fd, bytes, done, st.size - done, done);
-      if (n === 0) break;
-      done += n;
-    }
-    return done === st.size ? bytes : bytes.subarray(0, done);
+    return readRegularFile(file, {
+      maxBytes: maxModelBytes,
+      notRegularFile: (st) => CompileError.of('notRegularFile', { file, kind: fileKind(st) }),
+      tooLarge: (size) => CompileError.of('modelTooLarge', { file, size: formatBytes(size), limit: formatBytes(maxModelBytes) }),
+    });
   } catch (e) {
     if (e instanceof CompileError) throw e;
     throw CompileError.of('fileNotFound', { file, reason: readFailure(e) });
-  } finally {
-    fs.closeSync(fd);
   }
 }
 

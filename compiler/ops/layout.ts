@@ -397,20 +397,27 @@ function gatherPlan(ctx: Failer, dataShape: readonly number[], axis: number, ind
   return idx;
 }
 
-function checkIndicesType(ctx: Failer, dtype: DType): void {
-  if (dtype !== 'i32' && dtype !== 'i64') ctx.fail(`indices must be i32 or i64, got ${dtype}`);
+/** What Gather and GatherElements share: data and integer indices, one result, an axis (default 0). */
+const GATHER_PORTS = {
+  inputs: [{ name: 'data' }, { name: 'indices' }],
+  outputs: [{ name: 'output' }],
+  attrs: { axis: attr.int(0) },
+};
+
+/** The types of data and indices; fails unless indices are i32 or i64. */
+function gatherOperands(ctx: Failer & { input(i: number): TensorType }): [data: TensorType, indices: TensorType] {
+  const data = ctx.input(0);
+  const indices = ctx.input(1);
+  if (indices.dtype !== 'i32' && indices.dtype !== 'i64') ctx.fail(`indices must be i32 or i64, got ${indices.dtype}`);
+  return [data, indices];
 }
 
 export const Gather = defineOp({
   name: 'Gather',
   summary: 'picks entries of data along an axis by (possibly negative) indices',
-  inputs: [{ name: 'data' }, { name: 'indices' }],
-  outputs: [{ name: 'output' }],
-  attrs: { axis: attr.int(0) },
+  ...GATHER_PORTS,
   infer(ctx) {
-    const data = ctx.input(0);
-    const indices = ctx.input(1);
-    checkIndicesType(ctx, indices.dtype);
+    const [data, indices] = gatherOperands(ctx);
     const axis = normalizeAxis(ctx, ctx.attrs.axis, data.shape.length);
     const dim = data.shape[axis]!;
     const known = ctx.symbolic(1);
@@ -442,13 +449,9 @@ export const Gather = defineOp({
 export const GatherElements = defineOp({
   name: 'GatherElements',
   summary: 'out[j] = data[j with its axis coordinate replaced by indices[j]]',
-  inputs: [{ name: 'data' }, { name: 'indices' }],
-  outputs: [{ name: 'output' }],
-  attrs: { axis: attr.int(0) },
+  ...GATHER_PORTS,
   infer(ctx) {
-    const data = ctx.input(0);
-    const indices = ctx.input(1);
-    checkIndicesType(ctx, indices.dtype);
+    const [data, indices] = gatherOperands(ctx);
     if (indices.shape.length !== data.shape.length) {
       ctx.fail(`indices ${shapeToString(indices.shape)} must have the rank of data ${shapeToString(data.shape)}`);
     }

@@ -14,20 +14,30 @@ import * as path from 'node:path';
 import { writeBundle } from '../../backends/bundle.js';
 import { compileModel } from '../../cli/compile.js';
 import type { Tensor } from '../../compiler/ir/tensor.js';
-import { ZOO, fixtureCases, fixtureModels } from '../fixtures.js';
 import { relL2 } from '../helpers.js';
+import { labelledModels, smallestCases } from '../webgpu/cases.js';
 import { CHROMIUM, EXAMPLE, HAS_CHROMIUM, READ_FEEDS_JS, type Site, buildRuntime, exampleCase, html, openPage, serve, siteDir } from './serve.js';
 
-const PAGE_JS = `// Runs the bundle on WebGPU and leaves the result (or why it cannot) in window.__xfc.
+/**
+ * A page script that leaves its result in window.__xfc (through `done`): after the declarations `prelude`, a skip
+ * saying why when the browser has no WebGPU adapter, else what `body` reports (it runs with `adapter` and the
+ * runtime's `loadModel` in scope), or the error it throws.
+ */
+const webgpuPageJs = (purpose: string, prelude: string, body: string): string => `// ${purpose}
 const done = (result) => { window.__xfc = result; };
-${READ_FEEDS_JS}
-try {
+${prelude}try {
   const adapter = navigator.gpu ? await navigator.gpu.requestAdapter() : null;
   if (!navigator.gpu) done({ skip: 'navigator.gpu is missing (is --enable-unsafe-webgpu honoured?)' });
   else if (!adapter) done({ skip: 'navigator.gpu.requestAdapter() found no adapter' });
   else {
     const { loadModel } = await import('./runtime.js');
-    const t0 = performance.now();
+${body}  }
+} catch (e) {
+  done({ ok: false, error: String(e && e.message || e) });
+}
+`;
+
+const PAGE_JS = webgpuPageJs('Runs the bundle on WebGPU and leaves the result (or why it cannot) in window.__xfc.', READ_FEEDS_JS, `    const t0 = performance.now();
     const model = await loadModel(new URL('./bundle/', location.href), { backend: 'webgpu' });
     const t1 = performance.now();
     const feeds = await readFeeds();
@@ -40,30 +50,18 @@ try {
       loadMs: Math.round(t1 - t0), runMs: Math.round(t2 - t1),
     });
     model.dispose();
-  }
-} catch (e) {
-  done({ ok: false, error: String(e && e.message || e) });
-}
-`;
+`);
 
 /** A model of the page's run stops being waited for after this long (the rest of the page is then not run). */
 const MODEL_TIMEOUT_MS = 60_000;
 
-const FIXTURES_PAGE_JS = `// Runs every fixture bundle of fixtures/cases.json on WebGPU, one after another, and leaves the outputs (or each
-// model's error) in window.__xfc.
-const done = (result) => { window.__xfc = result; };
-const ARRAYS = {
+const FIXTURES_PAGE_JS = webgpuPageJs(`Runs every fixture bundle of fixtures/cases.json on WebGPU, one after another, and leaves the outputs (or each
+// model's error) in window.__xfc.`, `const ARRAYS = {
   int64: (d) => BigInt64Array.from(d, (v) => BigInt(v)), int32: (d) => Int32Array.from(d),
   float32: (d) => Float32Array.from(d), bool: (d) => Uint8Array.from(d),
 };
 const timeout = (ms, what) => new Promise((_, reject) => setTimeout(() => reject(new Error(what + ': timed out after ' + ms + ' ms')), ms));
-try {
-  const adapter = navigator.gpu ? await navigator.gpu.requestAdapter() : null;
-  if (!navigator.gpu) done({ skip: 'navigator.gpu is missing (is --enable-unsafe-webgpu honoured?)' });
-  else if (!adapter) done({ skip: 'navigator.gpu.requestAdapter() found no adapter' });
-  else {
-    const { loadModel } = await import('./runtime.js');
-    const cases = await (await fetch('./fixtures/cases.json')).json();
+`, `    const cases = await (await fetch('./fixtures/cases.json')).json();
     const results = [];
     for (const c of cases) {
       const r = { label: c.label };
@@ -93,11 +91,7 @@ try {
       }
     }
     done({ ok: true, results });
-  }
-} catch (e) {
-  done({ ok: false, error: String(e && e.message || e) });
-}
-`;
+`);
 
 /** One fixture model: where its bundle is served, its smallest case, and PyTorch's outputs for it. */
 interface FixtureRun {
@@ -116,10 +110,7 @@ interface PageRun {
   readonly outputs?: Record<string, { dims: number[]; dtype: string; data: number[] }>;
 }
 
-const FIXTURE_MODELS = [
-  ...fixtureModels().map((m) => ({ ...m, root: undefined as string | undefined, label: `${m.model}-opset${m.opset}` })),
-  ...fixtureModels(ZOO).map((m) => ({ ...m, root: ZOO as string | undefined, label: `zoo/${m.model}` })),
-];
+const FIXTURE_MODELS = labelledModels();
 
 /**
  * Compiles every fixture to a `--target all` bundle under site/fixtures/<label>/ (one at a time) and writes
@@ -133,8 +124,7 @@ async function writeFixtureBundles(site: string): Promise<FixtureRun[]> {
     const bundle = `fixtures/${m.label}/`;
     writeBundle(path.join(site, bundle), compiled.contents);
     const { inputs, outputs } = compiled.contents.manifest;
-    const cost = (tensors: Record<string, Tensor>) => inputs.reduce((n, t) => n + (tensors[t.name]?.size ?? 0), 0);
-    const smallest = fixtureCases(m.model, m.root).sort((a, b) => cost(a.tensors) - cost(b.tensors))[0]!;
+    const smallest = smallestCases(m.model, m.root, inputs.map((t) => t.name))[0]!;
     pageCases.push({
       label: m.label, bundle,
       inputs: Object.fromEntries(inputs.map((t) => {

@@ -9,19 +9,11 @@ import { expect } from 'vitest';
 import { main } from '../../cli/main.js';
 import { memoryIo } from '../../cli/io.js';
 import { FIXTURES } from '../fixtures.js';
+import type { BrokenCase } from '../../scripts/make_broken.js';
 
 export const BROKEN = path.join(FIXTURES, 'broken');
 
-export interface BrokenCase {
-  file: string;
-  what: string;
-  codes: string[];
-  names: string[];
-  setup?: string[];
-  run?: { inputs: Record<string, string>; exit: number; codes: string[]; names: string[] };
-  found?: string;
-}
-
+/** fixtures/broken/manifest.json: its entries' type comes from the script that writes it (type-only: nothing runs). */
 export const manifest: { cases: BrokenCase[]; regressions: BrokenCase[] } =
   JSON.parse(fs.readFileSync(path.join(BROKEN, 'manifest.json'), 'utf8'));
 

@@ -2,21 +2,10 @@
 // Every pair is also run through the interpreter: the rewritten graph must compute exactly the same.
 
 import { describe, expect, it } from 'vitest';
-import { parseGraph } from '../../compiler/ir/parse.js';
 import { ALGEBRA_RULES } from '../../passes/canonicalize.js';
-import { runPipeline } from '../../passes/manager.js';
-import { checkPasses, ir } from './helpers.js';
+import { type PassCase, ir, itRewrites, runPass } from './helpers.js';
 
-interface Case {
-  name: string;
-  /** Why the behaviour is wanted. */
-  why: string;
-  before: string;
-  /** Undefined: the rule must not fire (Expected = Before). */
-  expected?: string;
-}
-
-const cases: Case[] = [
+const cases: PassCase[] = [
   {
     name: 'x + 0 → x',
     why: 'adding zero is the identity (up to the sign of a zero result); exporters leave it behind after folding',
@@ -326,13 +315,10 @@ const cases: Case[] = [
 ];
 
 describe('canonicalize', () => {
-  it.each(cases)('$name', ({ before, expected }) => {
-    checkPasses('canonicalize', before, expected ?? before);
-  });
+  itRewrites('canonicalize', cases);
 
   it('reports how often each rule fired', () => {
-    const result = runPipeline(parseGraph(cases.at(-1)!.before), { passes: ['canonicalize'] });
-    expect(result.passes[0]!.stats).toEqual({ identity: 1, 'mul-one': 1, 'add-zero': 1, 'neg-neg': 1 });
+    expect(runPass('canonicalize', cases.at(-1)!.before).stats).toEqual({ identity: 1, 'mul-one': 1, 'add-zero': 1, 'neg-neg': 1 });
   });
 
   it('every algebraic rule has a kebab-case name and a case above', () => {

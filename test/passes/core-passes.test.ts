@@ -1,17 +1,7 @@
 // constant-fold, cse and dce: Before/Expected pairs saying why, including the cases that must not change anything.
 
 import { describe, expect, it } from 'vitest';
-import { parseGraph } from '../../compiler/ir/parse.js';
-import { runPipeline } from '../../passes/manager.js';
-import { checkPasses, ir } from './helpers.js';
-
-interface Case {
-  name: string;
-  why: string;
-  before: string;
-  /** Undefined: must not change the graph. */
-  expected?: string;
-}
+import { type PassCase, ir, itRewrites, runPass } from './helpers.js';
 
 /** x.view(x.size(0), x.size(1), 4, 8) as torch.onnx exports it, on an input of the given type. */
 const headSplit = (type: string, out: string) => ir`
@@ -30,7 +20,7 @@ const headSplit = (type: string, out: string) => ir`
     return %y
   }`;
 
-const constantFoldCases: Case[] = [
+const constantFoldCases: PassCase[] = [
   {
     name: 'nodes whose operands are all constants are evaluated',
     why: 'rewrites and parsed IR leave constant subexpressions; they cost nothing at run time once folded',
@@ -132,7 +122,7 @@ const constantFoldCases: Case[] = [
   },
 ];
 
-const cseCases: Case[] = [
+const cseCases: PassCase[] = [
   {
     name: 'identical nodes merge, including a ⊕ b with b ⊕ a for commutative ⊕',
     why: 'exporters repeat subexpressions (one Shape per use); computing them once is free',
@@ -222,7 +212,7 @@ const cseCases: Case[] = [
   },
 ];
 
-const dceCases: Case[] = [
+const dceCases: PassCase[] = [
   {
     name: 'unused nodes and constants go; graph inputs and multi-result nodes with one used result stay',
     why: 'dead code costs time and arena memory; inputs are the model\'s interface; a Split computes all parts at once',
@@ -247,30 +237,23 @@ const dceCases: Case[] = [
 ];
 
 describe('constant-fold', () => {
-  it.each(constantFoldCases)('$name', ({ before, expected }) => {
-    checkPasses('constant-fold', before, expected ?? before);
-  });
+  itRewrites('constant-fold', constantFoldCases);
 
   it('reports what it folded', () => {
-    const result = runPipeline(parseGraph(headSplit('f32[batch, seq, 32]', 'f32[batch, seq, 4, 8]')), { passes: ['constant-fold'] });
-    expect(result.passes[0]!.stats).toEqual({ 'shape-operand': 1 });
-    expect(result.passes[0]!.changed).toBe(true);
+    const result = runPass('constant-fold', headSplit('f32[batch, seq, 32]', 'f32[batch, seq, 4, 8]'));
+    expect(result.stats).toEqual({ 'shape-operand': 1 });
+    expect(result.changed).toBe(true);
   });
 });
 
 describe('cse', () => {
-  it.each(cseCases)('$name', ({ before, expected }) => {
-    checkPasses('cse', before, expected ?? before);
-  });
+  itRewrites('cse', cseCases);
 });
 
 describe('dce', () => {
-  it.each(dceCases)('$name', ({ before, expected }) => {
-    checkPasses('dce', before, expected ?? before);
-  });
+  itRewrites('dce', dceCases);
 
   it('reports no change on a graph without dead code', () => {
-    const result = runPipeline(parseGraph(dceCases[0]!.expected!), { passes: ['dce'] });
-    expect(result.passes[0]).toMatchObject({ changed: false, stats: {} });
+    expect(runPass('dce', dceCases[0]!.expected!)).toMatchObject({ changed: false, stats: {} });
   });
 });

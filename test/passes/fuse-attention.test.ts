@@ -5,14 +5,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { parseGraph } from '../../compiler/ir/parse.js';
 import { runPipeline } from '../../passes/manager.js';
-import { checkPasses, expectSameResults, ir } from './helpers.js';
-
-interface Case {
-  name: string;
-  why: string;
-  before: string;
-  expected?: string;
-}
+import { type PassCase, expectSameResults, ir, itRewrites } from './helpers.js';
 
 /** HF BERT's block: view/permute head split, q·kᵀ / √d, + (1 - mask)·-10000 broadcast [B, 1, 1, S], merge. */
 const bert = ir`
@@ -72,7 +65,7 @@ const gpt2 = ir`
   }
   `;
 
-const cases: Case[] = [
+const cases: PassCase[] = [
   {
     name: 'HF BERT: split, scale, additive padding mask, softmax, merge → Attention bsd',
     why: 'the whole block is one kernel that never writes the [B, H, S, S] scores; the reshapes and transposes vanish',
@@ -227,9 +220,7 @@ const cases: Case[] = [
 ];
 
 describe('fuse-attention', () => {
-  it.each(cases)('$name', ({ before, expected }) => {
-    checkPasses('fuse-attention', before, expected ?? before, { tolerance: 1e-5, sizes: { batch: 2, seq: 3 } });
-  });
+  itRewrites('fuse-attention', cases, { tolerance: 1e-5, sizes: { batch: 2, seq: 3 } });
 });
 
 /** A BERT-style block with `h` heads of size `d` (optionally sequence-first), for the property below. */

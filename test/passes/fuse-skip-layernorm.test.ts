@@ -1,17 +1,10 @@
 // SkipLayerNorm fusion: Before/Expected pairs (post-LN, pre-LN with the residual sum kept, a bias, a user of the
 // sum placed before the layer norm), the cases that must not fire, and numerics through the interpreter.
 
-import { describe, it } from 'vitest';
-import { checkPasses, ir } from './helpers.js';
+import { describe } from 'vitest';
+import { type PassCase, ir, itRewrites } from './helpers.js';
 
-interface Case {
-  name: string;
-  why: string;
-  before: string;
-  expected?: string;
-}
-
-const cases: Case[] = [
+const cases: PassCase[] = [
   {
     name: 'post-LN (BERT): LayerNormalization(y + x) → SkipLayerNormalization(y, x)',
     why: 'one kernel reads both operands once; the sum is never written',
@@ -130,7 +123,5 @@ const cases: Case[] = [
 ];
 
 describe('fuse-skip-layernorm', () => {
-  it.each(cases)('$name', ({ before, expected }) => {
-    checkPasses(['fuse-skip-layernorm', 'dce'], before, expected ?? before, { tolerance: 1e-6 });
-  });
+  itRewrites(['fuse-skip-layernorm', 'dce'], cases, { tolerance: 1e-6 });
 });

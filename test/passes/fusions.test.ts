@@ -4,20 +4,12 @@
 import { describe, expect, it } from 'vitest';
 import { parseGraph } from '../../compiler/ir/parse.js';
 import { Tensor } from '../../compiler/ir/tensor.js';
-import { interpret } from '../../compiler/interpreter.js';
 import { importOnnxFile } from '../../compiler/onnx/import.js';
 import { FUSED_PIPELINE, optimize } from '../../passes/pipeline.js';
-import { fixtureCases, fixtureModels } from '../fixtures.js';
+import { fixtureModels } from '../fixtures.js';
 import { fusionCounts } from '../../passes/fusion-report.js';
-import { relL2, runOp } from '../helpers.js';
-import { checkPasses, ir } from './helpers.js';
-
-interface Case {
-  name: string;
-  why: string;
-  before: string;
-  expected?: string;
-}
+import { runOp } from '../helpers.js';
+import { type PassCase, expectSameResults, fixtureFeeds, ir, itRewrites } from './helpers.js';
 
 /** The decomposed layer norm torch.onnx writes below opset 17, over a [batch, seq, 4] input. */
 const decomposed = (norm: string, tail: string, extra = '') => ir`
@@ -37,7 +29,7 @@ const decomposed = (norm: string, tail: string, extra = '') => ir`
     ${extra}
   }`;
 
-const layerNormCases: Case[] = [
+const layerNormCases: PassCase[] = [
   {
     name: 'the full chain with scale and bias → LayerNormalization',
     why: 'one kernel reads x once instead of nine ops with four full-size intermediates (BERT, GPT-2, ViT at opset 14)',
@@ -128,7 +120,7 @@ const layerNormCases: Case[] = [
   },
 ];
 
-const geluCases: Case[] = [
+const geluCases: PassCase[] = [
   {
     name: 'BERT\'s erf form (x · (1 + erf(x / √2))) · ½ → Gelu',
     why: 'one elementwise kernel instead of five, and GEMM epilogues can apply it',
@@ -232,15 +224,11 @@ const geluCases: Case[] = [
 ];
 
 describe('fuse-layernorm', () => {
-  it.each(layerNormCases)('$name', ({ before, expected }) => {
-    checkPasses('fuse-layernorm', before, expected ?? before, { tolerance: 1e-6 });
-  });
+  itRewrites('fuse-layernorm', layerNormCases, { tolerance: 1e-6 });
 });
 
 describe('fuse-gelu', () => {
-  it.each(geluCases)('$name', ({ before, expected }) => {
-    checkPasses('fuse-gelu', before, expected ?? before, { tolerance: 1e-6 });
-  });
+  itRewrites('fuse-gelu', geluCases, { tolerance: 1e-6 });
 });
 
 describe('the Gelu op', () => {
@@ -282,10 +270,6 @@ describe.each(fixtureModels())('fixture $model at opset $opset through the fused
     const counts = fusionCounts(graph);
     expect(counts.layernorm).toBe(model === 'tenc_post' ? 4 : 5);
     expect(counts.gelu).toBe(model.startsWith('tenc') ? 0 : 2);
-    const c = fixtureCases(model)[0]!;
-    const feeds = Object.fromEntries(original.inputs.map((v) => [v.name, c.tensors[v.name]!]));
-    const want = interpret(original, feeds);
-    const got = interpret(graph, feeds);
-    for (const [name, t] of Object.entries(want)) expect(relL2(got[name]!.toFloat64(), t.toFloat64())).toBeLessThanOrEqual(1e-6);
+    expectSameResults(original, graph, { feeds: fixtureFeeds(original, model), tolerance: 1e-6 });
   });
 });

@@ -1,13 +1,14 @@
-// Helpers for pass tests: IR text literals, Before/Expected checks that also compare numerics, random feeds.
+// Helpers for pass tests: IR text literals, Before/Expected cases checked with numerics, random or fixture feeds.
 
-import { expect } from 'vitest';
+import { expect, it } from 'vitest';
 import { evalDim, isStaticDim } from '../../compiler/ir/dim.js';
 import type { Graph } from '../../compiler/ir/graph.js';
 import { parseGraph } from '../../compiler/ir/parse.js';
 import { printGraph } from '../../compiler/ir/print.js';
 import { Tensor } from '../../compiler/ir/tensor.js';
 import { interpret } from '../../compiler/interpreter.js';
-import { type PipelineOptions, type PipelineResult, runPipeline } from '../../passes/manager.js';
+import { type PassStat, type PipelineOptions, type PipelineResult, runPipeline } from '../../passes/manager.js';
+import { fixtureCases } from '../fixtures.js';
 import { randomTensor, relL2, rng } from '../helpers.js';
 
 /** IR text written indented inside a test: common indentation removed, one trailing newline. */
@@ -40,13 +41,22 @@ export function randomFeeds(graph: Graph, sizes: Record<string, number> = DEFAUL
   return feeds;
 }
 
+/** The inputs of `graph` taken from the first case of the PyTorch fixture `model`. */
+export function fixtureFeeds(graph: Graph, model: string): Record<string, Tensor> {
+  const c = fixtureCases(model)[0]!;
+  return Object.fromEntries(graph.inputs.map((v) => [v.name, c.tensors[v.name]!]));
+}
+
 /**
- * Asserts that two graphs compute the same outputs (by position; same names) on random inputs: exactly (NaN equal
- * to NaN, -0 equal to 0) when `tolerance` is 0, else within that relative L2 error.
+ * Asserts that two graphs compute the same outputs (by position; same names, dtypes and shapes) on `feeds`, or on
+ * random inputs: exactly (NaN equal to NaN, -0 equal to 0) when `tolerance` is 0, else within that relative L2 error.
  */
-export function expectSameResults(before: Graph, after: Graph, options: { sizes?: Record<string, number>; seed?: number; tolerance?: number } = {}): void {
+export function expectSameResults(
+  before: Graph, after: Graph,
+  options: { sizes?: Record<string, number>; seed?: number; tolerance?: number; feeds?: Record<string, Tensor> } = {},
+): void {
   expect(after.outputs.map((v) => v.name)).toEqual(before.outputs.map((v) => v.name));
-  const feeds = randomFeeds(before, options.sizes, options.seed);
+  const feeds = options.feeds ?? randomFeeds(before, options.sizes, options.seed);
   const a = interpret(before, feeds);
   const b = interpret(after, feeds);
   for (const v of before.outputs) {
@@ -82,4 +92,26 @@ export function checkPasses(passes: string | readonly string[], before: string, 
   expect(printGraph(graph)).toBe(printGraph(parseGraph(expected)));
   expectSameResults(parseGraph(before), graph, options);
   return result;
+}
+
+/** A Before/Expected pair: what the passes must turn `before` into, and why that is wanted. */
+export interface PassCase {
+  name: string;
+  /** Why the behaviour is wanted. */
+  why: string;
+  before: string;
+  /** Undefined: the passes must not change the graph (Expected = Before). */
+  expected?: string;
+}
+
+/** One test per case, named after it: `checkPasses(passes, before, expected ?? before, options)`. */
+export function itRewrites(passes: string | readonly string[], cases: readonly PassCase[], options: CheckOptions = {}): void {
+  it.each(cases)('$name', ({ before, expected }) => {
+    checkPasses(passes, before, expected ?? before, options);
+  });
+}
+
+/** The statistics of one pass run on the graph of IR text `text`. */
+export function runPass(pass: string, text: string): PassStat {
+  return runPipeline(parseGraph(text), { passes: [pass] }).passes[0]!;
 }

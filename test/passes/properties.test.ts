@@ -8,12 +8,11 @@ import { GraphBuilder } from '../../compiler/ir/builder.js';
 import type { Dim } from '../../compiler/ir/dim.js';
 import { Graph, type Value } from '../../compiler/ir/graph.js';
 import { Tensor } from '../../compiler/ir/tensor.js';
-import { interpret } from '../../compiler/interpreter.js';
 import { importOnnxFile } from '../../compiler/onnx/import.js';
 import { optimize } from '../../passes/pipeline.js';
-import { fixtureCases, fixtureModels } from '../fixtures.js';
-import { relL2, rng } from '../helpers.js';
-import { expectSameResults } from './helpers.js';
+import { fixtureModels } from '../fixtures.js';
+import { rng } from '../helpers.js';
+import { expectSameResults, fixtureFeeds } from './helpers.js';
 
 // ---------------------------------------------------------------------------------------------------------
 // Random graphs
@@ -159,14 +158,6 @@ describe.each(fixtureModels())('fixture $model at opset $opset through the defau
     expect(result.passes.at(-1)!.nodesAfter).toBe(graph.nodes.length);
     // No Shape → Gather → Unsqueeze → Concat chain is left feeding a Reshape: every Reshape target is constant
     // unless it needs a run-time dim.
-    const c = fixtureCases(model)[0]!;
-    const feeds = Object.fromEntries(original.inputs.map((v) => [v.name, c.tensors[v.name]!]));
-    const want = interpret(original, feeds);
-    const got = interpret(graph, feeds);
-    expect(Object.keys(got)).toEqual(Object.keys(want));
-    for (const [name, t] of Object.entries(want)) {
-      expect(got[name]!.shape).toEqual(t.shape);
-      expect(relL2(got[name]!.toFloat64(), t.toFloat64())).toBeLessThanOrEqual(1e-6);
-    }
+    expectSameResults(original, graph, { feeds: fixtureFeeds(original, model), tolerance: 1e-6 });
   });
 });

@@ -1,17 +1,16 @@
 // simplify-layout: Before/Expected pairs for the transpose and view rules, with the cases that must not fire.
 
-import { describe, it } from 'vitest';
-import { checkPasses, ir } from './helpers.js';
+import { describe } from 'vitest';
+import { type PassCase, ir, itRewrites } from './helpers.js';
 
-interface Case {
-  name: string;
-  why: string;
-  before: string;
-  /** Undefined: must not fire. */
-  expected?: string;
-}
+/** What is left when the rule removes everything between the input and the Relu: Relu(x), x of the given type. */
+const reluOfX = (type: string) => ir`
+  graph g(%x: ${type}) {
+    %y: ${type} = Relu(%x) @"relu"
+    return %y
+  }`;
 
-const cases: Case[] = [
+const cases: PassCase[] = [
   {
     name: 'an identity Transpose is removed',
     why: 'it copies the tensor for nothing',
@@ -21,11 +20,7 @@ const cases: Case[] = [
         %y: f32[2, 3] = Relu(%t) @"relu"
         return %y
       }`,
-    expected: ir`
-      graph g(%x: f32[2, 3]) {
-        %y: f32[2, 3] = Relu(%x) @"relu"
-        return %y
-      }`,
+    expected: reluOfX('f32[2, 3]'),
   },
   {
     name: 'Transpose(Transpose(x)) that cancels → x',
@@ -37,11 +32,7 @@ const cases: Case[] = [
         %y: f32[batch, seq, 4, 8] = Relu(%b) @"relu"
         return %y
       }`,
-    expected: ir`
-      graph g(%x: f32[batch, seq, 4, 8]) {
-        %y: f32[batch, seq, 4, 8] = Relu(%x) @"relu"
-        return %y
-      }`,
+    expected: reluOfX('f32[batch, seq, 4, 8]'),
   },
   {
     name: 'Transpose(Transpose(x, p), q) → Transpose(x, p∘q)',
@@ -70,11 +61,7 @@ const cases: Case[] = [
         %y: f32[2, 3, 4] = Relu(%b) @"relu"
         return %y
       }`,
-    expected: ir`
-      graph g(%x: f32[2, 3, 4]) {
-        %y: f32[2, 3, 4] = Relu(%x) @"relu"
-        return %y
-      }`,
+    expected: reluOfX('f32[2, 3, 4]'),
   },
   {
     name: 'a Transpose that only moves dims of size 1 becomes a Reshape',
@@ -114,11 +101,7 @@ const cases: Case[] = [
         %y: f32[batch, 4] = Relu(%b) @"relu"
         return %y
       }`,
-    expected: ir`
-      graph g(%x: f32[batch, 4]) {
-        %y: f32[batch, 4] = Relu(%x) @"relu"
-        return %y
-      }`,
+    expected: reluOfX('f32[batch, 4]'),
   },
   {
     name: 'Unsqueeze then Squeeze of the same axis → x',
@@ -130,11 +113,7 @@ const cases: Case[] = [
         %y: f32[2, 3] = Relu(%b) @"relu"
         return %y
       }`,
-    expected: ir`
-      graph g(%x: f32[2, 3]) {
-        %y: f32[2, 3] = Relu(%x) @"relu"
-        return %y
-      }`,
+    expected: reluOfX('f32[2, 3]'),
   },
   {
     name: 'a chain of views becomes one Reshape with a constant target (0 keeps a dim, -1 infers one)',
@@ -241,16 +220,10 @@ const cases: Case[] = [
         %y: f32[2, 3] = Relu(%b) @"relu"
         return %y
       }`,
-    expected: ir`
-      graph g(%x: f32[2, 3]) {
-        %y: f32[2, 3] = Relu(%x) @"relu"
-        return %y
-      }`,
+    expected: reluOfX('f32[2, 3]'),
   },
 ];
 
 describe('simplify-layout', () => {
-  it.each(cases)('$name', ({ before, expected }) => {
-    checkPasses('simplify-layout', before, expected ?? before);
-  });
+  itRewrites('simplify-layout', cases);
 });

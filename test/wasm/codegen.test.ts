@@ -2,7 +2,6 @@
 
 import { describe, expect, it } from 'vitest';
 import binaryen from 'binaryen';
-import { CompileError } from '../../compiler/diagnostics.js';
 import { GraphBuilder } from '../../compiler/ir/builder.js';
 import { Graph } from '../../compiler/ir/graph.js';
 import { parseGraph } from '../../compiler/ir/parse.js';
@@ -13,7 +12,7 @@ import { InvalidModuleError, PASSES, generateWasm, wasmLayout } from '../../back
 import { compileWasm } from '../../backends/wasm/index.js';
 import { registerKernel } from '../../backends/wasm/kernel.js';
 import { relaxedSimdAvailable, runCompiled } from './harness.js';
-import { randomTensor } from '../helpers.js';
+import { errorsOf, randomTensor } from '../helpers.js';
 
 // Test-only ops: one no backend has a kernel for, one whose kernel writes what the context computes, one
 // whose kernel emits an invalid expression.
@@ -55,16 +54,6 @@ function probeGraph(op: string, count = 1): Graph {
   const x = g.addInput('x', { dtype: 'f32', shape: ['batch', 'seq'] });
   g.outputs = Array.from({ length: count }, (_, i) => b.add(op, [x], {}, { domain: 'xfc.test', name: `/probe${i}` })[0]!);
   return g;
-}
-
-function errorsOf(f: () => unknown): string[] {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof CompileError) return e.diagnostics.map((d) => d.toString());
-    throw e;
-  }
-  throw new Error('expected a CompileError');
 }
 
 describe('generateWasm', () => {

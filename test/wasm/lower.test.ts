@@ -1,26 +1,16 @@
 // Lowering (backends/common/lower.ts): views, dead shape arithmetic, weights, known contents, lifetimes, errors.
 
 import { describe, expect, it } from 'vitest';
-import { CompileError } from '../../compiler/diagnostics.js';
 import { parseGraph } from '../../compiler/ir/parse.js';
 import { Tensor } from '../../compiler/ir/tensor.js';
 import { Graph, Node, Value } from '../../compiler/ir/graph.js';
 import { lowerGraph } from '../../backends/common/lower.js';
 import type { Schedule, TensorRef } from '../../backends/common/schedule.js';
+import { errorsOf } from '../helpers.js';
 import '../../compiler/ops/index.js';
 
 const opsOf = (s: Schedule) => s.steps.map((st) => st.op);
 const bufferOf = (r: TensorRef | undefined) => (r?.loc.kind === 'arena' ? r.loc.buffer : undefined);
-
-function errorsOf(f: () => unknown): string[] {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof CompileError) return e.diagnostics.map((d) => d.toString());
-    throw e;
-  }
-  throw new Error('expected a CompileError');
-}
 
 describe('lowerGraph', () => {
   it('turns reshape-like ops into views of their operand, with no step and no buffer', () => {

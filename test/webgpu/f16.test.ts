@@ -20,7 +20,7 @@ import { fromF16, toF16Saturated } from '../../runtime/half.js';
 import { randomTensor, relL2 } from '../helpers.js';
 import { importOnnxFile } from '../../compiler/onnx/import.js';
 import { optimize } from '../../passes/pipeline.js';
-import { ZOO, fixtureCases, fixtureModels } from '../fixtures.js';
+import { labelledModels, smallestCases } from './cases.js';
 import { compareWithInterpreter, compilePacked, compileWebGpu, executor, gpuState, gpuUnavailable, oneNode, runGpu, shaderMessages } from './gpu.js';
 
 const f16Unavailable = gpuUnavailable ?? (gpuState.device!.features.has('shader-f16') ? undefined
@@ -176,10 +176,7 @@ describe.skipIf(f16Unavailable)('webgpu f16: loading a bundle', () => {
  * embeddings, SiLU).
  */
 describe.skipIf(f16Unavailable)('webgpu f16: PyTorch models', () => {
-  const models = [
-    ...fixtureModels().filter((m) => m.model === 'gpt2' && m.opset === 17).map((m) => ({ ...m, root: undefined as string | undefined })),
-    ...fixtureModels(ZOO).filter((m) => m.model === 'llama').map((m) => ({ ...m, root: ZOO as string | undefined })),
-  ];
+  const models = labelledModels().filter((m) => m.label === 'gpt2-opset17' || m.label === 'zoo/llama');
   it('finds the models', () => expect(models.map((m) => m.model)).toEqual(['gpt2', 'llama']));
   it.each(models)('$model: the f16 plan within 5e-3 of PyTorch', async ({ model, file, root }) => {
     const { graph } = importOnnxFile(file);
@@ -187,8 +184,7 @@ describe.skipIf(f16Unavailable)('webgpu f16: PyTorch models', () => {
     const c = compileWebGpu(graph, { f16: true });
     expect(await shaderMessages(c)).toEqual([]);
     const inputs = graph.inputs.map((v) => v.name);
-    const size = (cs: ReturnType<typeof fixtureCases>[number]) => inputs.reduce((n, k) => n + cs.tensors[k]!.size, 0);
-    const cs = fixtureCases(model, root).sort((a, b) => size(a) - size(b))[0]!;
+    const cs = smallestCases(model, root, inputs)[0]!;
     const got = await runGpu(c, Object.fromEntries(inputs.map((n) => [n, cs.tensors[n]!])), undefined, 'f16');
     for (const o of graph.outputs) expect(relL2(got[o.name]!.toFloat64(), cs.tensors[o.name]!.toFloat64()), o.name).toBeLessThanOrEqual(5e-3);
   }, 300_000);

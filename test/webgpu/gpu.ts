@@ -9,9 +9,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { expect } from 'vitest';
 import { interpret } from '../../compiler/interpreter.js';
-import { relL2 } from '../helpers.js';
-import { GraphBuilder } from '../../compiler/ir/builder.js';
-import { Graph, type Attrs, type TensorType } from '../../compiler/ir/graph.js';
+import { type OpInput, buildOpGraph, relL2 } from '../helpers.js';
+import type { Attrs, Graph, TensorType } from '../../compiler/ir/graph.js';
 import { Tensor } from '../../compiler/ir/tensor.js';
 import { runtimeDtype } from '../../backends/bundle.js';
 import { type CompiledWebGpu, compileWebGpu } from '../../backends/webgpu/index.js';
@@ -85,18 +84,9 @@ export async function runGpu(c: CompiledWebGpu, feeds: Readonly<Record<string, T
   return res;
 }
 
-/** A one-node graph (inputs given as Tensors become graph inputs, optionally with symbolic types; `{constant}` operands are weights). */
-export function oneNode(op: string, inputs: (Tensor | null | { constant: Tensor })[], attrs: Attrs = {}, symbolicInputs?: (TensorType | undefined)[], numOutputs?: number): { graph: Graph; feeds: Record<string, Tensor> } {
-  const graph = new Graph('test');
-  const b = new GraphBuilder(graph, { fold: false });
-  const feeds: Record<string, Tensor> = {};
-  const values = inputs.map((t, i) => {
-    if (t === null) return undefined;
-    if (!(t instanceof Tensor)) return b.constant(t.constant, `c${i}`);
-    feeds[`x${i}`] = t;
-    return graph.addInput(`x${i}`, symbolicInputs?.[i] ?? { dtype: t.dtype, shape: [...t.shape] });
-  });
-  graph.outputs = b.add(op, values, attrs, { name: `test_${op}`, numOutputs });
+/** A one-node graph (buildOpGraph: inputs given as Tensors become graph inputs, optionally with symbolic types; `{constant}` operands are weights). */
+export function oneNode(op: string, inputs: OpInput[], attrs: Attrs = {}, symbolicInputs?: (TensorType | undefined)[], numOutputs?: number): { graph: Graph; feeds: Record<string, Tensor> } {
+  const { graph, feeds } = buildOpGraph(op, inputs, attrs, { symbolicInputs, numOutputs });
   return { graph, feeds };
 }
 

@@ -6,26 +6,18 @@
 import { describe, expect, it } from 'vitest';
 import { importOnnxFile } from '../../compiler/onnx/import.js';
 import { optimize } from '../../passes/pipeline.js';
-import { type FixtureCase, ZOO, fixtureCases, fixtureModels } from '../fixtures.js';
 import { relL2 } from '../helpers.js';
+import { labelledModels, smallestCases } from './cases.js';
 import { compileWebGpu, executor, gpuUnavailable, runGpu, shaderMessages } from './gpu.js';
 
-const models = [
-  ...fixtureModels().map((m) => ({ ...m, root: undefined as string | undefined, label: `${m.model}-opset${m.opset}` })),
-  ...fixtureModels(ZOO).map((m) => ({ ...m, root: ZOO as string | undefined, label: `zoo/${m.model}` })),
-];
-
-/** Elements of a case's inputs: a proxy for its cost. */
-const size = (c: FixtureCase, inputs: readonly string[]): number => inputs.reduce((n, name) => n + (c.tensors[name]?.size ?? 0), 0);
-
 describe.skipIf(gpuUnavailable)('every fixture on WebGPU', () => {
-  it.each(models)('$label matches PyTorch (rel. L2 <= 1e-4) on its two smallest cases', async ({ model, file, root }) => {
+  it.each(labelledModels())('$label matches PyTorch (rel. L2 <= 1e-4) on its two smallest cases', async ({ model, file, root }) => {
     const { graph } = importOnnxFile(file);
     optimize(graph, {});
     const c = compileWebGpu(graph);
     expect(await shaderMessages(c)).toEqual([]);
     const inputs = graph.inputs.map((v) => v.name);
-    const cases = fixtureCases(model, root).sort((a, b) => size(a, inputs) - size(b, inputs)).slice(0, 2);
+    const cases = smallestCases(model, root, inputs, 2);
     const ex = await executor(c);
     try {
       for (const cs of cases) {

@@ -80,6 +80,12 @@ const HELPERS: Readonly<Record<string, string>> = {
   isfinite: `fn xfc_isfinite(x: f32) -> bool { return (bitcast<u32>(x) & 0x7f800000u) != 0x7f800000u; }`,
   // NaN and +inf through a variable: a constant expression that is not finite is a shader-creation error.
   nan: `fn xfc_nan() -> f32 { var bits = 0x7fc00000u; return bitcast<f32>(bits); }`,
+  // f32 -> f16 for f16 storage: saturates at ±65504 (a float-min mask stays finite) and keeps NaN a NaN, which
+  // clamp does not promise (lavapipe's gives -65504); the NaN is made from bits, as f16(NaN) is not defined either.
+  to_f16: `fn xfc_to_f16(x: f32) -> f16 {
+  if (xfc_isnan(x)) { var bits = 0x7e007e00u; return bitcast<vec2<f16>>(bits).x; }
+  return f16(clamp(x, -${F16_MAX_LITERAL}, ${F16_MAX_LITERAL}));
+}`,
   inf: `fn xfc_inf() -> f32 { var bits = 0x7f800000u; return bitcast<f32>(bits); }`,
   // max / min that propagate NaN (WGSL leaves max(NaN, x) to the driver).
   fmax: `fn xfc_fmax(a: f32, b: f32) -> f32 { return select(max(a, b), a + b, xfc_isnan(a) || xfc_isnan(b)); }`,
@@ -254,7 +260,7 @@ const HELPER_DEPS: Readonly<Record<string, readonly string[]>> = {
   fmax: ['isnan'], fmin: ['isnan'], exp: ['inf'], sinh: ['exp'], cosh: ['exp'],
   sin: ['trig_reduce', 'sin_poly', 'cos_poly', 'nan', 'isfinite'], cos: ['trig_reduce', 'sin_poly', 'cos_poly', 'nan', 'isfinite'],
   tan: ['trig_reduce', 'nan', 'isfinite'], asin: ['asin_poly', 'nan'], acos: ['asin_poly', 'nan'],
-  fmod: ['isnan', 'isfinite', 'nan'], imod: ['irem'], pow: ['nan', 'inf'],
+  fmod: ['isnan', 'isfinite', 'nan'], to_f16: ['isnan'], imod: ['irem'], pow: ['nan', 'inf'],
 };
 
 /** The compute type of a stored dtype, or undefined when the WebGPU backend cannot hold it yet. */
@@ -343,7 +349,7 @@ export class ShaderBuilder {
 
   /** A statement storing v (of t.type) as element i of t (i64 gets its sign-extended high word). */
   store(t: TensorVar, i: string, v: string): string {
-    if (t.half) return `${halfElement(t, i)} = f16(clamp(${v}, -${F16_MAX_LITERAL}, ${F16_MAX_LITERAL}));`;
+    if (t.half) return `${halfElement(t, i)} = ${this.use('to_f16')}(${v});`;
     const words = wordsPerElement(t.ref.dtype)!;
     const at = `(${t.base} >> 2u) + ${words === 2 ? `2u * (${i})` : `(${i})`}`;
     const bits = t.type === 'u32' ? `(${v})` : `bitcast<u32>(${v})`;

@@ -85,6 +85,17 @@ describe.skipIf(f16Unavailable)('webgpu f16 storage: kernels', () => {
   });
 });
 
+describe('f16 plan: NaN', () => {
+  it('a NaN result is stored as an f16 NaN, not saturated to ±65504 (0/0, sqrt(-1), NaN input)', async () => {
+    const { graph, feeds } = oneNode('Div', [Tensor.fromNumbers('f32', [4], [0, 3, Number.NaN, -1]), Tensor.fromNumbers('f32', [4], [0, 2, 1, 0.5])]);
+    const { got } = await compareWithInterpreter(graph, feeds, { precision: 'f16', tol: Infinity });
+    expect(Array.from(got[0]!.data as Float32Array)).toEqual([Number.NaN, 1.5, Number.NaN, -2]);
+    const sqrt = oneNode('Sqrt', [Tensor.fromNumbers('f32', [3], [-1, 4, 0.25])]);
+    const s = await compareWithInterpreter(sqrt.graph, sqrt.feeds, { precision: 'f16', tol: Infinity });
+    expect(Array.from(s.got[0]!.data as Float32Array)).toEqual([Number.NaN, 2, 0.5]);
+  });
+});
+
 describe('f16 plan: what is stored as f16', () => {
   it('f32 arena buffers and weights are f16; operands of exact ops (Cast, comparisons, ArgMax) and integer tensors stay words', () => {
     const graph = new Graph('t');

@@ -73,7 +73,8 @@ const HELPERS: Readonly<Record<string, string>> = {
   return 0.5 * x * (1.0 + xfc_tanh(u));
 }`,
   // WGSL's tanh overflows to NaN for large |x| on some drivers: clamp first.
-  tanh: `fn xfc_tanh(x: f32) -> f32 { return tanh(clamp(x, -20.0, 20.0)); }`,
+  // NaN passes through, as in the reference (clamp may drop it: lavapipe's does).
+  tanh: `fn xfc_tanh(x: f32) -> f32 { if (xfc_isnan(x)) { return x; } return tanh(clamp(x, -20.0, 20.0)); }`,
   sigmoid: `fn xfc_sigmoid(x: f32) -> f32 { return 1.0 / (1.0 + exp(-x)); }`,
   // Float classification by bits (comparisons with NaN may be folded away by driver compilers).
   isnan: `fn xfc_isnan(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u; }`,
@@ -260,7 +261,7 @@ const HELPER_DEPS: Readonly<Record<string, readonly string[]>> = {
   fmax: ['isnan'], fmin: ['isnan'], exp: ['inf'], sinh: ['exp'], cosh: ['exp'],
   sin: ['trig_reduce', 'sin_poly', 'cos_poly', 'nan', 'isfinite'], cos: ['trig_reduce', 'sin_poly', 'cos_poly', 'nan', 'isfinite'],
   tan: ['trig_reduce', 'nan', 'isfinite'], asin: ['asin_poly', 'nan'], acos: ['asin_poly', 'nan'],
-  fmod: ['isnan', 'isfinite', 'nan'], to_f16: ['isnan'], imod: ['irem'], pow: ['nan', 'inf'],
+  fmod: ['isnan', 'isfinite', 'nan'], to_f16: ['isnan'], tanh: ['isnan'], imod: ['irem'], pow: ['nan', 'inf'],
 };
 
 /** The compute type of a stored dtype, or undefined when the WebGPU backend cannot hold it yet. */

@@ -30,6 +30,16 @@ describe.skipIf(gpuUnavailable)('webgpu elementwise', () => {
     await check('Pow', [randomTensor('f32', [4, 5], 3, -3, 3), { constant: Tensor.fromNumbers('f32', [], [2]) }]);
     await check('Pow', [Tensor.fromNumbers('i32', [6], [2, -3, 5, -1, 1, 7]), Tensor.fromNumbers('i32', [6], [3, 3, 0, -3, -5, 2])]);
   });
+  it('NaN goes through as in the reference (Relu gives 0; Softmax rows), whatever the driver does with NaN in builtins', async () => {
+    const x = Tensor.fromNumbers('f32', [4], [Number.NaN, -1.5, 0.25, 3]);
+    const y = Tensor.fromNumbers('f32', [4], [1, Number.NaN, -2, 0.5]);
+    for (const op of ['Relu', 'Tanh', 'Sigmoid', 'Erf', 'Exp', 'Abs', 'Floor', 'LeakyRelu', 'HardSigmoid', 'Gelu']) await check(op, [x], {}, undefined, 2e-6);
+    for (const op of ['Max', 'Min', 'Add']) await check(op, [x, y]);
+    await check('Clip', [x, { constant: Tensor.fromNumbers('f32', [], [-1]) }, { constant: Tensor.fromNumbers('f32', [], [1]) }]);
+    // A NaN member makes its whole softmax row NaN; the other row is untouched.
+    const rows = Tensor.fromNumbers('f32', [2, 3], [0.5, Number.NaN, 2, 0, 1, 2]);
+    for (const op of ['Softmax', 'LogSoftmax']) await check(op, [rows], { axis: -1 }, undefined, 2e-6);
+  });
   it('symbolic dims come from params', async () => {
     const a = randomTensor('f32', [2, 3, 4], 5);
     const b = randomTensor('f32', [3, 1], 6);

@@ -23,7 +23,7 @@ const unaryF32: Record<string, MapFn> = {
   Reciprocal: (_, [x]) => `(1.0 / ${x})`, Softplus: (_, [x]) => `log(1.0 + exp(${x}))`,
   LeakyRelu: (_, [x], a) => `select(${f32Literal(a.alpha as number)} * ${x}, ${x}, ${x} >= 0.0)`,
   Elu: (_, [x], a) => `select(${f32Literal(a.alpha as number)} * (exp(${x}) - 1.0), ${x}, ${x} >= 0.0)`,
-  HardSigmoid: (_, [x], a) => `clamp(${f32Literal(a.alpha as number)} * ${x} + ${f32Literal(a.beta as number)}, 0.0, 1.0)`,
+  HardSigmoid: (b, [x], a) => `${b.use('fmax')}(0.0, ${b.use('fmin')}(1.0, ${f32Literal(a.alpha as number)} * ${x} + ${f32Literal(a.beta as number)}))`,
   Gelu: (b, [x], a) => `${b.use(a.approximate === 'tanh' ? 'gelu_tanh' : 'gelu')}(${x})`,
   // SwiftShader's trigonometric and hyperbolic builtins are not accurate enough: wgsl.ts's helpers (Cephes).
   Tan: (b, [x]) => `${b.use('tan')}(${x})`, Sinh: (b, [x]) => `${b.use('sinh')}(${x})`, Cosh: (b, [x]) => `${b.use('cosh')}(${x})`,
@@ -31,15 +31,21 @@ const unaryF32: Record<string, MapFn> = {
 };
 const zero = (t: string): string => (t === 'f32' ? '0.0' : t === 'i32' ? '0i' : '0u');
 const numeric: Record<string, MapFn> = {
-  Relu: (_, [x], _a, t) => `max(${x}, ${zero(t)})`, Neg: (_, [x]) => `(-${x})`, Abs: (_, [x]) => `abs(${x})`,
+  // x > 0 ? x : 0, as the reference: NaN gives 0 whatever the driver's max does with it.
+  Relu: (_, [x], _a, t) => `select(${zero(t)}, ${x}, ${x} > ${zero(t)})`, Neg: (_, [x]) => `(-${x})`, Abs: (_, [x]) => `abs(${x})`,
   Sign: (_, [x]) => `sign(${x})`,
   Add: (_, [a, b]) => `(${a} + ${b})`, Sub: (_, [a, b]) => `(${a} - ${b})`, Mul: (_, [a, b]) => `(${a} * ${b})`,
   Div: (_, [a, b]) => `(${a} / ${b})`,
   Pow: (b, [x, y], _a, t) => (t === 'f32' ? `${b.use('pow')}(${x}, ${y})` : `${b.use('ipow')}(${x}, ${y})`),
-  Max: (_, xs) => xs.reduce((acc, x) => `max(${acc}, ${x})`), Min: (_, xs) => xs.reduce((acc, x) => `min(${acc}, ${x})`),
+  Max: (b, xs, _a, t) => xs.reduce((acc, x) => `${t === 'f32' ? b.use('fmax') : 'max'}(${acc}, ${x})`),
+  Min: (b, xs, _a, t) => xs.reduce((acc, x) => `${t === 'f32' ? b.use('fmin') : 'min'}(${acc}, ${x})`),
   Sum: (_, xs) => `(${xs.join(' + ')})`, Mean: (_, xs) => `((${xs.join(' + ')}) / ${xs.length}.0)`,
   Where: (_, [c, x, y]) => `select(${y}, ${x}, ${c} != 0u)`,
-  Clip: (_, [x, lo, hi]) => { const low = lo ? `max(${x}, ${lo})` : x!; return hi ? `min(${low}, ${hi})` : low; },
+  Clip: (b, [x, lo, hi], _a, t) => {
+    const [max, min] = t === 'f32' ? [b.use('fmax'), b.use('fmin')] : ['max', 'min'];
+    const low = lo ? `${max}(${x}, ${lo})` : x!;
+    return hi ? `${min}(${low}, ${hi})` : low;
+  },
   PRelu: (_, [x, s], _a, t) => `select(${s} * ${x}, ${x}, ${x} >= ${zero(t)})`,
   // Floats: C fmod (the type rule requires fmod = 1); integers: truncated (fmod = 1) or floored (fmod = 0).
   Mod: (b, [x, y], a, t) => `${b.use(t === 'f32' ? 'fmod' : t === 'u32' ? 'umod' : a.fmod === 1 ? 'irem' : 'imod')}(${x}, ${y})`,
@@ -90,7 +96,10 @@ function mapKernel(op: string, expr: (b: ShaderBuilder, x: readonly string[], at
 }
 
 
-for (const [op, f] of Object.entries(unaryF32)) registerKernel(mapKernel(op, (b, x, a) => f(b, x, a, 'f32')));
+// NaN in, NaN out, as in the reference: drivers' builtins may not keep it (SwiftShader's exp(NaN) is +inf).
+for (const [op, f] of Object.entries(unaryF32)) {
+  registerKernel(mapKernel(op, (b, x, a) => `select(${f(b, x, a, 'f32')}, ${x[0]}, ${b.use('isnan')}(${x[0]}))`));
+}
 for (const [op, f] of Object.entries(numeric)) {
   registerKernel(mapKernel(op, (b, x, a, step) => f(b, x, a, computeType(step.outputs[0]!.dtype)!)));
 }

@@ -159,8 +159,10 @@ interface ReduceSpec {
   readonly final?: (res: readonly string[], count: string) => string;
 }
 
-const sumFold = (map?: (x: string) => string): Fold => combFold('0.0', (a, c) => `${a} + ${c}`, map);
-const maxFold = (b: ShaderBuilder): Fold => combFold(`-${b.use('inf')}()`, (a, c) => `${b.use('fmax')}(${a}, ${c})`);
+/** The sum of map(member). */
+export const sumFold = (map?: (x: string) => string): Fold => combFold('0.0', (a, c) => `${a} + ${c}`, map);
+/** The largest member; NaN if any member is NaN (as the reference's max). */
+export const maxFold = (b: ShaderBuilder): Fold => combFold(`-${b.use('inf')}()`, (a, c) => `${b.use('fmax')}(${a}, ${c})`);
 
 const SPECS: Readonly<Record<string, (b: ShaderBuilder) => ReduceSpec>> = {
   ReduceSum: () => ({ folds: [sumFold()] }),

@@ -5,13 +5,10 @@ import { type Dim, dimEq, dimsProduct } from '../../../compiler/ir/dim.js';
 import type { Step } from '../../common/schedule.js';
 import { type KernelDispatch, registerKernel } from '../kernel.js';
 import { type ShaderBuilder, type TensorVar, f32Literal } from '../wgsl.js';
-import { GroupWalk, WG, argFold, argResult, axisWalk, combFold, groupsOf } from './reduce.js';
+import { GroupWalk, WG, argFold, argResult, axisWalk, groupsOf, maxFold, sumFold } from './reduce.js';
 
 const f32Only = (step: Step): string | undefined =>
   [...step.inputs, ...step.outputs].some((r) => r && r.dtype !== 'f32') ? 'only f32 operands are supported on WebGPU yet' : undefined;
-
-const sumOf = (map?: (x: string) => string) => combFold('0.0', (a, c) => `${a} + ${c}`, map);
-const maxOf = (b: ShaderBuilder) => combFold(`-${b.use('inf')}()`, (a, c) => `max(${a}, ${c})`);
 
 /**
  * Statements after the walk's prologue. Softmax: e^(x - max) / sum; LogSoftmax: (x - max) - log(sum), or x - max
@@ -20,13 +17,14 @@ const maxOf = (b: ShaderBuilder) => combFold(`-${b.use('inf')}()`, (a, c) => `ma
  */
 const ROW_OPS: Readonly<Record<string, (b: ShaderBuilder, walk: GroupWalk, X: TensorVar, store: (v: string) => string) => string[]>> = {
   Softmax: (b, walk, X, store) => [
-    walk.fold(maxOf(b), 'm', (p) => b.load(X, p)),
-    walk.fold(sumOf((x) => `exp(${x} - m0)`), 's', (p) => b.load(X, p)),
-    walk.each(store(`exp(${b.load(X, 'p')} - m0) / s0`)),
+    walk.fold(maxFold(b), 'm', (p) => b.load(X, p)),
+    walk.fold(sumFold((x) => `exp(${x} - m0)`), 's', (p) => b.load(X, p)),
+    // A NaN member makes m0 NaN and every result NaN, as in the reference (exp(NaN) is not NaN on every driver).
+    walk.each(store(`select(exp(${b.load(X, 'p')} - m0) / s0, m0, ${b.use('isnan')}(m0))`)),
   ],
   LogSoftmax: (b, walk, X, store) => [
-    walk.fold(maxOf(b), 'm', (p) => b.load(X, p)),
-    walk.fold(sumOf((x) => `exp(${x} - m0)`), 's', (p) => b.load(X, p)),
+    walk.fold(maxFold(b), 'm', (p) => b.load(X, p)),
+    walk.fold(sumFold((x) => `exp(${x} - m0)`), 's', (p) => b.load(X, p)),
     `let ls = select(0.0, log(s0), ${b.use('isfinite')}(m0));`,
     walk.each(store(`(${b.load(X, 'p')} - m0) - ls`)),
   ],
@@ -61,9 +59,9 @@ function normDispatch(b: ShaderBuilder, rows: Dim, hidden: Dim, value: string, e
   const n = b.dim(hidden);
   const body = [
     walk.prologue(),
-    walk.fold(sumOf(), 's', () => value, storeSum),
+    walk.fold(sumFold(), 's', () => value, storeSum),
     `let mean = s0 / f32(${n});`,
-    walk.fold(sumOf((d) => `(${d} - mean) * (${d} - mean)`), 'q', () => value),
+    walk.fold(sumFold((d) => `(${d} - mean) * (${d} - mean)`), 'q', () => value),
     `let inv = inverseSqrt(q0 / f32(${n}) + ${f32Literal(epsilon)});`,
     walk.each(store(`(${value} - mean) * inv * ${gamma}${beta ? ` + ${beta}` : ''}`)),
   ];

@@ -554,13 +554,18 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3
   }
 }
 
-// ---- webgpu/015-gather-42f7d3a8.wgsl
+// ---- webgpu/015-gather-7ecf1d30.wgsl
 enable f16;
 @group(0) @binding(0) var<storage, read_write> harena: array<f16>;
 @group(0) @binding(1) var<storage, read> hw0: array<f16>;
 @group(0) @binding(2) var<storage, read_write> arena: array<u32>;
 struct Params { v: array<vec4<u32>, 2> }
 @group(0) @binding(3) var<uniform> params: Params;
+fn xfc_isnan(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u; }
+fn xfc_to_f16(x: f32) -> f16 {
+  if (xfc_isnan(x)) { var bits = 0x7e007e00u; return bitcast<vec2<f16>>(bits).x; }
+  return f16(clamp(x, -65504.0, 65504.0));
+}
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let gid = wg.x + wg.y * nwg.x;
@@ -574,16 +579,21 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3
   let g = select(u32(g_v), u32(g_v + i32(100u)), g_v < 0i);
   let si = (g) * 32u + (c2);
   let r = bitcast<u32>(f32(hw0[(params.v[0].z >> 2u) + (si)]));
-  harena[(params.v[0].x >> 2u) + (e)] = f16(clamp(bitcast<f32>(r), -65504.0, 65504.0));
+  harena[(params.v[0].x >> 2u) + (e)] = xfc_to_f16(bitcast<f32>(r));
 }
 
-// ---- webgpu/016-gather-8444e95f.wgsl
+// ---- webgpu/016-gather-f38d2765.wgsl
 enable f16;
 @group(0) @binding(0) var<storage, read_write> harena: array<f16>;
 @group(0) @binding(1) var<storage, read> hw0: array<f16>;
 @group(0) @binding(2) var<storage, read_write> arena: array<u32>;
 struct Params { v: array<vec4<u32>, 2> }
 @group(0) @binding(3) var<uniform> params: Params;
+fn xfc_isnan(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u; }
+fn xfc_to_f16(x: f32) -> f16 {
+  if (xfc_isnan(x)) { var bits = 0x7e007e00u; return bitcast<vec2<f16>>(bits).x; }
+  return f16(clamp(x, -65504.0, 65504.0));
+}
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let gid = wg.x + wg.y * nwg.x;
@@ -597,14 +607,19 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3
   let g = select(u32(g_v), u32(g_v + i32(2u)), g_v < 0i);
   let si = (g) * 32u + (c2);
   let r = bitcast<u32>(f32(hw0[(params.v[0].z >> 2u) + (si)]));
-  harena[(params.v[0].x >> 2u) + (e)] = f16(clamp(bitcast<f32>(r), -65504.0, 65504.0));
+  harena[(params.v[0].x >> 2u) + (e)] = xfc_to_f16(bitcast<f32>(r));
 }
 
-// ---- webgpu/017-add-57f0f960.wgsl
+// ---- webgpu/017-add-f89a27e6.wgsl
 enable f16;
 @group(0) @binding(0) var<storage, read_write> harena: array<f16>;
 struct Params { v: array<vec4<u32>, 1> }
 @group(0) @binding(1) var<uniform> params: Params;
+fn xfc_isnan(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u; }
+fn xfc_to_f16(x: f32) -> f16 {
+  if (xfc_isnan(x)) { var bits = 0x7e007e00u; return bitcast<vec2<f16>>(bits).x; }
+  return f16(clamp(x, -65504.0, 65504.0));
+}
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let gid = wg.x + wg.y * nwg.x;
@@ -613,17 +628,22 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3
   {
   let e = e0;
   let v = (f32(harena[(params.v[0].y >> 2u) + (e)]) + f32(harena[(params.v[0].z >> 2u) + (e)]));
-  harena[(params.v[0].x >> 2u) + (e)] = f16(clamp(v, -65504.0, 65504.0));
+  harena[(params.v[0].x >> 2u) + (e)] = xfc_to_f16(v);
   }
 }
 
-// ---- webgpu/018-gather-c9138c34.wgsl
+// ---- webgpu/018-gather-c61fbf72.wgsl
 enable f16;
 @group(0) @binding(0) var<storage, read_write> harena: array<f16>;
 @group(0) @binding(1) var<storage, read> hw0: array<f16>;
 @group(0) @binding(2) var<storage, read_write> arena: array<u32>;
 struct Params { v: array<vec4<u32>, 2> }
 @group(0) @binding(3) var<uniform> params: Params;
+fn xfc_isnan(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u; }
+fn xfc_to_f16(x: f32) -> f16 {
+  if (xfc_isnan(x)) { var bits = 0x7e007e00u; return bitcast<vec2<f16>>(bits).x; }
+  return f16(clamp(x, -65504.0, 65504.0));
+}
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let gid = wg.x + wg.y * nwg.x;
@@ -637,15 +657,20 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3
   let g = select(u32(g_v), u32(g_v + i32(160u)), g_v < 0i);
   let si = (g) * 32u + (c2);
   let r = bitcast<u32>(f32(hw0[(params.v[0].z >> 2u) + (si)]));
-  harena[(params.v[0].x >> 2u) + (e)] = f16(clamp(bitcast<f32>(r), -65504.0, 65504.0));
+  harena[(params.v[0].x >> 2u) + (e)] = xfc_to_f16(bitcast<f32>(r));
 }
 
-// ---- webgpu/019-skiplayernormalization-1b3eafdb.wgsl
+// ---- webgpu/019-skiplayernormalization-ed619801.wgsl
 enable f16;
 @group(0) @binding(0) var<storage, read_write> harena: array<f16>;
 @group(0) @binding(1) var<storage, read> hw0: array<f16>;
 struct Params { v: array<vec4<u32>, 2> }
 @group(0) @binding(2) var<uniform> params: Params;
+fn xfc_isnan(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u; }
+fn xfc_to_f16(x: f32) -> f16 {
+  if (xfc_isnan(x)) { var bits = 0x7e007e00u; return bitcast<vec2<f16>>(bits).x; }
+  return f16(clamp(x, -65504.0, 65504.0));
+}
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let gid = wg.x + wg.y * nwg.x;
@@ -668,16 +693,21 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3
   let inv = inverseSqrt(q0 / f32(32u) + 9.999999960041972e-13);
   for (var j = 0u; j < 32u; j = j + 1u) {
     let p = base + j;
-    harena[(params.v[0].w >> 2u) + (p)] = f16(clamp(((f32(harena[(params.v[0].x >> 2u) + (p)]) + f32(harena[(params.v[0].y >> 2u) + ((row % params.v[1].y) * 32u + j)])) - mean) * inv * f32(hw0[(params.v[0].z >> 2u) + (j)]) + f32(hw0[(params.v[1].x >> 2u) + (j)]), -65504.0, 65504.0));
+    harena[(params.v[0].w >> 2u) + (p)] = xfc_to_f16(((f32(harena[(params.v[0].x >> 2u) + (p)]) + f32(harena[(params.v[0].y >> 2u) + ((row % params.v[1].y) * 32u + j)])) - mean) * inv * f32(hw0[(params.v[0].z >> 2u) + (j)]) + f32(hw0[(params.v[1].x >> 2u) + (j)]));
   }
 }
 
-// ---- webgpu/020-cast-859fda0c.wgsl
+// ---- webgpu/020-cast-a40ae6ec.wgsl
 enable f16;
 @group(0) @binding(0) var<storage, read_write> harena: array<f16>;
 @group(0) @binding(1) var<storage, read_write> arena: array<u32>;
 struct Params { v: array<vec4<u32>, 1> }
 @group(0) @binding(2) var<uniform> params: Params;
+fn xfc_isnan(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u; }
+fn xfc_to_f16(x: f32) -> f16 {
+  if (xfc_isnan(x)) { var bits = 0x7e007e00u; return bitcast<vec2<f16>>(bits).x; }
+  return f16(clamp(x, -65504.0, 65504.0));
+}
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let gid = wg.x + wg.y * nwg.x;
@@ -686,16 +716,21 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3
   {
   let e = e0;
   let v = f32(bitcast<i32>(arena[(params.v[0].y >> 2u) + 2u * (e)]));
-  harena[(params.v[0].x >> 2u) + (e)] = f16(clamp(v, -65504.0, 65504.0));
+  harena[(params.v[0].x >> 2u) + (e)] = xfc_to_f16(v);
   }
 }
 
-// ---- webgpu/021-sub-faeddf98.wgsl
+// ---- webgpu/021-sub-cb05c636.wgsl
 enable f16;
 @group(0) @binding(0) var<storage, read_write> harena: array<f16>;
 @group(0) @binding(1) var<storage, read> hw0: array<f16>;
 struct Params { v: array<vec4<u32>, 1> }
 @group(0) @binding(2) var<uniform> params: Params;
+fn xfc_isnan(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u; }
+fn xfc_to_f16(x: f32) -> f16 {
+  if (xfc_isnan(x)) { var bits = 0x7e007e00u; return bitcast<vec2<f16>>(bits).x; }
+  return f16(clamp(x, -65504.0, 65504.0));
+}
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let gid = wg.x + wg.y * nwg.x;
@@ -704,16 +739,21 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3
   {
   let e = e0;
   let v = (f32(hw0[(params.v[0].y >> 2u) + (0u)]) - f32(harena[(params.v[0].z >> 2u) + (e)]));
-  harena[(params.v[0].x >> 2u) + (e)] = f16(clamp(v, -65504.0, 65504.0));
+  harena[(params.v[0].x >> 2u) + (e)] = xfc_to_f16(v);
   }
 }
 
-// ---- webgpu/022-mul-900e9d3f.wgsl
+// ---- webgpu/022-mul-851f3c13.wgsl
 enable f16;
 @group(0) @binding(0) var<storage, read_write> harena: array<f16>;
 @group(0) @binding(1) var<storage, read> hw0: array<f16>;
 struct Params { v: array<vec4<u32>, 1> }
 @group(0) @binding(2) var<uniform> params: Params;
+fn xfc_isnan(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u; }
+fn xfc_to_f16(x: f32) -> f16 {
+  if (xfc_isnan(x)) { var bits = 0x7e007e00u; return bitcast<vec2<f16>>(bits).x; }
+  return f16(clamp(x, -65504.0, 65504.0));
+}
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let gid = wg.x + wg.y * nwg.x;
@@ -722,11 +762,11 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3
   {
   let e = e0;
   let v = (f32(harena[(params.v[0].y >> 2u) + (e)]) * f32(hw0[(params.v[0].z >> 2u) + (0u)]));
-  harena[(params.v[0].x >> 2u) + (e)] = f16(clamp(v, -65504.0, 65504.0));
+  harena[(params.v[0].x >> 2u) + (e)] = xfc_to_f16(v);
   }
 }
 
-// ---- webgpu/023-linear-b595b640.wgsl
+// ---- webgpu/023-linear-aedea8fe.wgsl
 enable f16;
 @group(0) @binding(0) var<storage, read_write> harena: array<f16>;
 @group(0) @binding(1) var<storage, read> hw0: array<f16>;
@@ -734,6 +774,11 @@ struct Params { v: array<vec4<u32>, 2> }
 @group(0) @binding(2) var<uniform> params: Params;
 var<workgroup> As: array<vec4<f32>, 256>;
 var<workgroup> Bs: array<vec4<f32>, 128>;
+fn xfc_isnan(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u; }
+fn xfc_to_f16(x: f32) -> f16 {
+  if (xfc_isnan(x)) { var bits = 0x7e007e00u; return bitcast<vec2<f16>>(bits).x; }
+  return f16(clamp(x, -65504.0, 65504.0));
+}
 @compute @workgroup_size(128)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let gid = wg.x + wg.y * nwg.x;
@@ -786,12 +831,12 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3
       let e = (bi * params.v[0].w + row) * 32u + col;
       var v = acc[i][j];
       v = v + f32(hw0[(params.v[1].x >> 2u) + (col)]);
-      harena[(params.v[0].z >> 2u) + (e)] = f16(clamp(v, -65504.0, 65504.0));
+      harena[(params.v[0].z >> 2u) + (e)] = xfc_to_f16(v);
     }
   }
 }
 
-// ---- webgpu/024-attention-5156aaf2.wgsl
+// ---- webgpu/024-attention-3a3b23c3.wgsl
 enable f16;
 @group(0) @binding(0) var<storage, read_write> harena: array<f16>;
 struct Params { v: array<vec4<u32>, 2> }
@@ -802,7 +847,12 @@ var<workgroup> Ss: array<f32, 1024>;
 var<workgroup> ms: array<f32, 32>;
 var<workgroup> ls: array<f32, 32>;
 var<workgroup> als: array<f32, 32>;
+fn xfc_isnan(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u; }
 fn xfc_nan() -> f32 { var bits = 0x7fc00000u; return bitcast<f32>(bits); }
+fn xfc_to_f16(x: f32) -> f16 {
+  if (xfc_isnan(x)) { var bits = 0x7e007e00u; return bitcast<vec2<f16>>(bits).x; }
+  return f16(clamp(x, -65504.0, 65504.0));
+}
 fn xfc_inf() -> f32 { var bits = 0x7f800000u; return bitcast<f32>(bits); }
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
@@ -910,20 +960,25 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3
     if (i < params.v[0].x) {
       let lr = ls[r];
       let o = select(acc[t] / lr, vec4<f32>(xfc_nan()), lr == 0.0);
-      harena[(params.v[1].x >> 2u) + (yBase + i * 32u + (d * 4u + 0u) * 1u)] = f16(clamp(o.x, -65504.0, 65504.0));
-      harena[(params.v[1].x >> 2u) + (yBase + i * 32u + (d * 4u + 1u) * 1u)] = f16(clamp(o.y, -65504.0, 65504.0));
-      harena[(params.v[1].x >> 2u) + (yBase + i * 32u + (d * 4u + 2u) * 1u)] = f16(clamp(o.z, -65504.0, 65504.0));
-      harena[(params.v[1].x >> 2u) + (yBase + i * 32u + (d * 4u + 3u) * 1u)] = f16(clamp(o.w, -65504.0, 65504.0));
+      harena[(params.v[1].x >> 2u) + (yBase + i * 32u + (d * 4u + 0u) * 1u)] = xfc_to_f16(o.x);
+      harena[(params.v[1].x >> 2u) + (yBase + i * 32u + (d * 4u + 1u) * 1u)] = xfc_to_f16(o.y);
+      harena[(params.v[1].x >> 2u) + (yBase + i * 32u + (d * 4u + 2u) * 1u)] = xfc_to_f16(o.z);
+      harena[(params.v[1].x >> 2u) + (yBase + i * 32u + (d * 4u + 3u) * 1u)] = xfc_to_f16(o.w);
     }
   }
 }
 
-// ---- webgpu/025-skiplayernormalization-0f488513.wgsl
+// ---- webgpu/025-skiplayernormalization-a63f15f3.wgsl
 enable f16;
 @group(0) @binding(0) var<storage, read_write> harena: array<f16>;
 @group(0) @binding(1) var<storage, read> hw0: array<f16>;
 struct Params { v: array<vec4<u32>, 2> }
 @group(0) @binding(2) var<uniform> params: Params;
+fn xfc_isnan(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u; }
+fn xfc_to_f16(x: f32) -> f16 {
+  if (xfc_isnan(x)) { var bits = 0x7e007e00u; return bitcast<vec2<f16>>(bits).x; }
+  return f16(clamp(x, -65504.0, 65504.0));
+}
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let gid = wg.x + wg.y * nwg.x;
@@ -946,11 +1001,11 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3
   let inv = inverseSqrt(q0 / f32(32u) + 9.999999960041972e-13);
   for (var j = 0u; j < 32u; j = j + 1u) {
     let p = base + j;
-    harena[(params.v[0].w >> 2u) + (p)] = f16(clamp(((f32(harena[(params.v[0].x >> 2u) + (p)]) + f32(harena[(params.v[0].y >> 2u) + (p)])) - mean) * inv * f32(hw0[(params.v[0].z >> 2u) + (j)]) + f32(hw0[(params.v[1].x >> 2u) + (j)]), -65504.0, 65504.0));
+    harena[(params.v[0].w >> 2u) + (p)] = xfc_to_f16(((f32(harena[(params.v[0].x >> 2u) + (p)]) + f32(harena[(params.v[0].y >> 2u) + (p)])) - mean) * inv * f32(hw0[(params.v[0].z >> 2u) + (j)]) + f32(hw0[(params.v[1].x >> 2u) + (j)]));
   }
 }
 
-// ---- webgpu/026-linear-d9336d57.wgsl
+// ---- webgpu/026-linear-7841dbbb.wgsl
 enable f16;
 @group(0) @binding(0) var<storage, read_write> harena: array<f16>;
 @group(0) @binding(1) var<storage, read> hw0: array<f16>;
@@ -967,6 +1022,11 @@ fn xfc_erf(x: f32) -> f32 {
   return select(1.0 - r, r - 1.0, x < 0.0);
 }
 fn xfc_gelu(x: f32) -> f32 { return 0.5 * x * (1.0 + xfc_erf(x * 0.70710678118654752)); }
+fn xfc_isnan(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u; }
+fn xfc_to_f16(x: f32) -> f16 {
+  if (xfc_isnan(x)) { var bits = 0x7e007e00u; return bitcast<vec2<f16>>(bits).x; }
+  return f16(clamp(x, -65504.0, 65504.0));
+}
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let gid = wg.x + wg.y * nwg.x;
@@ -1020,12 +1080,12 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3
       var v = acc[i][j];
       v = v + f32(hw0[(params.v[1].x >> 2u) + (col)]);
       v = xfc_gelu(v);
-      harena[(params.v[0].z >> 2u) + (e)] = f16(clamp(v, -65504.0, 65504.0));
+      harena[(params.v[0].z >> 2u) + (e)] = xfc_to_f16(v);
     }
   }
 }
 
-// ---- webgpu/027-linear-29e6fb79.wgsl
+// ---- webgpu/027-linear-78c78f8d.wgsl
 enable f16;
 @group(0) @binding(0) var<storage, read_write> harena: array<f16>;
 @group(0) @binding(1) var<storage, read> hw0: array<f16>;
@@ -1033,6 +1093,11 @@ struct Params { v: array<vec4<u32>, 2> }
 @group(0) @binding(2) var<uniform> params: Params;
 var<workgroup> As: array<vec4<f32>, 256>;
 var<workgroup> Bs: array<vec4<f32>, 128>;
+fn xfc_isnan(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u; }
+fn xfc_to_f16(x: f32) -> f16 {
+  if (xfc_isnan(x)) { var bits = 0x7e007e00u; return bitcast<vec2<f16>>(bits).x; }
+  return f16(clamp(x, -65504.0, 65504.0));
+}
 @compute @workgroup_size(128)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let gid = wg.x + wg.y * nwg.x;
@@ -1085,7 +1150,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3
       let e = (bi * params.v[0].w + row) * 32u + col;
       var v = acc[i][j];
       v = v + f32(hw0[(params.v[1].x >> 2u) + (col)]);
-      harena[(params.v[0].z >> 2u) + (e)] = f16(clamp(v, -65504.0, 65504.0));
+      harena[(params.v[0].z >> 2u) + (e)] = xfc_to_f16(v);
     }
   }
 }

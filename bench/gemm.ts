@@ -10,6 +10,7 @@ import { type GemmCoreSpec, type GemmEpilogue, gemmBlocking, gemmStandaloneModul
 import { erf } from '../compiler/ops/elementwise.js';
 import { packPanels } from '../backends/wasm/pack.js';
 import { Tensor } from '../compiler/ir/tensor.js';
+import { hasRelaxedSimd } from '../runtime/wasm.js';
 import { model, node, vi } from '../test/onnx/build.js';
 
 const args = process.argv.slice(2);
@@ -26,17 +27,6 @@ const allShapes: [string, number, number, number, GemmEpilogue?][] = [
 ];
 const only = args.includes('--only') ? args[args.indexOf('--only') + 1]! : '';
 const shapes = allShapes.filter(([name]) => name.includes(only));
-
-/** Can this engine compile relaxed SIMD? (Node 20 needs --experimental-wasm-relaxed-simd.) */
-export function relaxedAvailable(): boolean {
-  try {
-    const bytes = gemmStandaloneModule([{ b: 'packed', K: 4, N: 8, transA: false, epilogue: { alpha: 1 } }], { relaxedSimd: true }, 1);
-    new WebAssembly.Module(new Uint8Array(bytes));
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** A timed variant: one call (sync or async). */
 type Runner = () => void | Promise<unknown>;
@@ -114,7 +104,7 @@ async function ortRunner(M: number, K: number, N: number, A: Float32Array, B: Fl
 }
 
 /** GFLOP/s of xfc's GEMM (SIMD128, and relaxed SIMD when `relaxed`) and onnxruntime-web's MatMul on one shape. */
-export async function gemmGflops(M: number, K: number, N: number, epilogue: GemmEpilogue = { alpha: 1 }, relaxed = relaxedAvailable()):
+export async function gemmGflops(M: number, K: number, N: number, epilogue: GemmEpilogue = { alpha: 1 }, relaxed = hasRelaxedSimd()):
   Promise<{ simd: number; relaxed: number | undefined; ort: number }> {
   ort.env.wasm.numThreads = 1;
   ort.env.wasm.proxy = false;
@@ -138,7 +128,7 @@ export async function gemmGflops(M: number, K: number, N: number, epilogue: Gemm
 export const gf = (M: number, K: number, N: number, ms: number): number => (2 * M * K * N) / (ms * 1e6);
 
 async function main(): Promise<void> {
-  const relaxed = relaxedAvailable();
+  const relaxed = hasRelaxedSimd();
   console.log(`node ${process.version}; relaxed SIMD ${relaxed ? 'available' : 'NOT available (run with --experimental-wasm-relaxed-simd)'}; medians of >= ${minRuns} interleaved runs (1 s per shape) after 30 warm-up runs`);
   const rows: string[][] = [['shape', 'M×K×N', 'xfc simd128', 'xfc relaxed', 'ort-web wasm', 'simd/ort', 'relaxed/ort']];
   for (const [name, M, K, N, epilogue] of shapes) {

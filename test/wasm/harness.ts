@@ -6,6 +6,7 @@ import type { Attrs, Graph, TensorType } from '../../compiler/ir/graph.js';
 import { Tensor, shapeSize } from '../../compiler/ir/tensor.js';
 import { interpret } from '../../compiler/interpreter.js';
 import { evalDimExpr, planArena } from '../../runtime/plan.js';
+import { hasRelaxedSimd } from '../../runtime/wasm.js';
 import { type CompiledWasm, compileWasm } from '../../backends/wasm/index.js';
 import '../../compiler/ops/index.js';
 import { type OpInput, buildOpGraph } from '../helpers.js';
@@ -21,14 +22,8 @@ export interface WasmRunOptions {
 
 const PAGE = 65536;
 
-/** True when this engine validates relaxed SIMD (Node 20 needs --experimental-wasm-relaxed-simd). */
-export function relaxedSimdAvailable(): boolean {
-  // (module (func (result v128) v128.const 0 v128.const 0 v128.const 0 f32x4.relaxed_madd))
-  const c = [0xfd, 0x0c, ...new Array<number>(16).fill(0)];
-  const body = [0x00, ...c, ...c, ...c, 0xfd, 0x85, 0x02, 0x0b];
-  return WebAssembly.validate(new Uint8Array([0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 1, 5, 1, 0x60, 0, 1, 0x7b, 3, 2, 1, 0,
-    10, body.length + 2, 1, body.length, ...body]));
-}
+/** True when this engine validates relaxed SIMD (Node 20 needs --experimental-wasm-relaxed-simd): the runtime's probe. */
+export const relaxedSimdAvailable = hasRelaxedSimd;
 
 /** Runs a compiled module once on the feeds (the runtime's per-call ABI, without its validation). */
 export async function runCompiled(compiled: CompiledWasm, feeds: Readonly<Record<string, Tensor>>, options: WasmRunOptions = {}): Promise<Record<string, Tensor>> {

@@ -73,6 +73,19 @@ const HELPERS: Readonly<Record<string, string>> = {
   return 0.5 * x * (1.0 + xfc_tanh(u));
 }`,
   // WGSL's tanh overflows to NaN for large |x| on some drivers: clamp first.
+  // ln x with the edges of C's log: NaN for x < 0, -inf at ±0 (SwiftShader's log(0) is -88, its log(-inf) finite).
+  log: `fn xfc_log(x: f32) -> f32 {
+  if (x < 0.0) { return xfc_nan(); }
+  if (x == 0.0) { return -xfc_inf(); }
+  return log(x);
+}`,
+  // ln(1 + e^x) = max(x, 0) + log1p(e^-|x|), log1p(y) = ln(u) y / (u - 1) with u = 1 + y (Goldberg): no overflow
+  // for large x, no cancellation to 0 for x << 0 (e^x there).
+  softplus: `fn xfc_softplus(x: f32) -> f32 {
+  let y = exp(-abs(x));
+  let u = 1.0 + y;
+  return max(x, 0.0) + select(log(u) * y / (u - 1.0), y, u == 1.0);
+}`,
   // NaN passes through, as in the reference (clamp may drop it: lavapipe's does).
   tanh: `fn xfc_tanh(x: f32) -> f32 { if (xfc_isnan(x)) { return x; } return tanh(clamp(x, -20.0, 20.0)); }`,
   sigmoid: `fn xfc_sigmoid(x: f32) -> f32 { return 1.0 / (1.0 + exp(-x)); }`,
@@ -261,7 +274,7 @@ const HELPER_DEPS: Readonly<Record<string, readonly string[]>> = {
   fmax: ['isnan'], fmin: ['isnan'], exp: ['inf'], sinh: ['exp'], cosh: ['exp'],
   sin: ['trig_reduce', 'sin_poly', 'cos_poly', 'nan', 'isfinite'], cos: ['trig_reduce', 'sin_poly', 'cos_poly', 'nan', 'isfinite'],
   tan: ['trig_reduce', 'nan', 'isfinite'], asin: ['asin_poly', 'nan'], acos: ['asin_poly', 'nan'],
-  fmod: ['isnan', 'isfinite', 'nan'], to_f16: ['isnan'], tanh: ['isnan'], imod: ['irem'], pow: ['nan', 'inf'],
+  fmod: ['isnan', 'isfinite', 'nan'], to_f16: ['isnan'], tanh: ['isnan'], log: ['nan', 'inf'], imod: ['irem'], pow: ['nan', 'inf'],
 };
 
 /** The compute type of a stored dtype, or undefined when the WebGPU backend cannot hold it yet. */

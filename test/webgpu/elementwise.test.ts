@@ -40,6 +40,13 @@ describe.skipIf(gpuUnavailable)('webgpu elementwise', () => {
     const rows = Tensor.fromNumbers('f32', [2, 3], [0.5, Number.NaN, 2, 0, 1, 2]);
     for (const op of ['Softmax', 'LogSoftmax']) await check(op, [rows], { axis: -1 }, undefined, 2e-6);
   });
+  it('infinities and overflow as in the reference: Softplus of ±large and ±inf, Log of negatives, Softmax rows with ±inf', async () => {
+    await check('Softplus', [Tensor.fromNumbers('f32', [9], [-Infinity, -30, -20, -1, 0.5, 20, 88.8, 3.4e38, Infinity])], {}, undefined, 2e-6);
+    await check('Log', [Tensor.fromNumbers('f32', [7], [-Infinity, -1, -0, 0, 0.5, 3.4e38, Infinity])], {}, undefined, 2e-6);
+    // [+inf, ..] and all -inf rows are NaN (x - max is NaN for some member); -inf members of a finite row give 0.
+    const rows = Tensor.fromNumbers('f32', [3, 3], [Infinity, 1, 2, -Infinity, -Infinity, 0, -Infinity, -Infinity, -Infinity]);
+    await check('Softmax', [rows], { axis: -1 }, undefined, 2e-6);
+  });
   it('symbolic dims come from params', async () => {
     const a = randomTensor('f32', [2, 3, 4], 5);
     const b = randomTensor('f32', [3, 1], 6);

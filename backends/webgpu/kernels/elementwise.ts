@@ -16,11 +16,11 @@ type Attrs = Step['attrs'];
 type MapFn = (b: ShaderBuilder, x: readonly string[], attrs: Attrs, t: 'f32' | 'i32' | 'u32') => string;
 
 const unaryF32: Record<string, MapFn> = {
-  Sqrt: (_, [x]) => `sqrt(${x})`, Exp: (_, [x]) => `exp(${x})`, Log: (_, [x]) => `log(${x})`,
+  Sqrt: (_, [x]) => `sqrt(${x})`, Exp: (_, [x]) => `exp(${x})`, Log: (b, [x]) => `${b.use('log')}(${x})`,
   Erf: (b, [x]) => `${b.use('erf')}(${x})`, Tanh: (b, [x]) => `${b.use('tanh')}(${x})`,
   Sigmoid: (b, [x]) => `${b.use('sigmoid')}(${x})`, Sin: (b, [x]) => `${b.use('sin')}(${x})`, Cos: (b, [x]) => `${b.use('cos')}(${x})`,
   Floor: (_, [x]) => `floor(${x})`, Ceil: (_, [x]) => `ceil(${x})`, Round: (_, [x]) => `round(${x})`,
-  Reciprocal: (_, [x]) => `(1.0 / ${x})`, Softplus: (_, [x]) => `log(1.0 + exp(${x}))`,
+  Reciprocal: (_, [x]) => `(1.0 / ${x})`, Softplus: (b, [x]) => `${b.use('softplus')}(${x})`,
   LeakyRelu: (_, [x], a) => `select(${f32Literal(a.alpha as number)} * ${x}, ${x}, ${x} >= 0.0)`,
   Elu: (_, [x], a) => `select(${f32Literal(a.alpha as number)} * (exp(${x}) - 1.0), ${x}, ${x} >= 0.0)`,
   HardSigmoid: (b, [x], a) => `${b.use('fmax')}(0.0, ${b.use('fmin')}(1.0, ${f32Literal(a.alpha as number)} * ${x} + ${f32Literal(a.beta as number)}))`,

@@ -19,8 +19,9 @@ const ROW_OPS: Readonly<Record<string, (b: ShaderBuilder, walk: GroupWalk, X: Te
   Softmax: (b, walk, X, store) => [
     walk.fold(maxFold(b), 'm', (p) => b.load(X, p)),
     walk.fold(sumFold((x) => `exp(${x} - m0)`), 's', (p) => b.load(X, p)),
-    // A NaN member makes m0 NaN and every result NaN, as in the reference (exp(NaN) is not NaN on every driver).
-    walk.each(store(`select(exp(${b.load(X, 'p')} - m0) / s0, m0, ${b.use('isnan')}(m0))`)),
+    // A NaN or +inf member, or none above -inf, makes every result NaN, as in the reference (x - m0 is NaN for some
+    // member there; exp(NaN) is not NaN on every driver).
+    walk.each(store(`select(${b.use('nan')}(), exp(${b.load(X, 'p')} - m0) / s0, ${b.use('isfinite')}(m0))`)),
   ],
   LogSoftmax: (b, walk, X, store) => [
     walk.fold(maxFold(b), 'm', (p) => b.load(X, p)),

@@ -72,7 +72,6 @@ const HELPERS: Readonly<Record<string, string>> = {
   let u = 0.7978845608028654 * (x + 0.044715 * x * x * x);
   return 0.5 * x * (1.0 + xfc_tanh(u));
 }`,
-  // WGSL's tanh overflows to NaN for large |x| on some drivers: clamp first.
   // ln x with the edges of C's log: NaN for x < 0, -inf at ±0 (SwiftShader's log(0) is -88, its log(-inf) finite).
   log: `fn xfc_log(x: f32) -> f32 {
   if (x < 0.0) { return xfc_nan(); }
@@ -86,8 +85,9 @@ const HELPERS: Readonly<Record<string, string>> = {
   let u = 1.0 + y;
   return max(x, 0.0) + select(log(u) * y / (u - 1.0), y, u == 1.0);
 }`,
-  // NaN passes through, as in the reference (clamp may drop it: lavapipe's does).
-  tanh: `fn xfc_tanh(x: f32) -> f32 { if (xfc_isnan(x)) { return x; } return tanh(clamp(x, -20.0, 20.0)); }`,
+  // WGSL's tanh overflows to NaN for large |x| on some drivers: clamp first. (NaN: the Tanh op's NaN guard in
+  // elementwise.ts; in gelu_tanh, x · (1 + tanh) is NaN anyway.)
+  tanh: `fn xfc_tanh(x: f32) -> f32 { return tanh(clamp(x, -20.0, 20.0)); }`,
   sigmoid: `fn xfc_sigmoid(x: f32) -> f32 { return 1.0 / (1.0 + exp(-x)); }`,
   // Float classification by bits (comparisons with NaN may be folded away by driver compilers).
   isnan: `fn xfc_isnan(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u; }`,
@@ -274,7 +274,7 @@ const HELPER_DEPS: Readonly<Record<string, readonly string[]>> = {
   fmax: ['isnan'], fmin: ['isnan'], exp: ['inf'], sinh: ['exp'], cosh: ['exp'],
   sin: ['trig_reduce', 'sin_poly', 'cos_poly', 'nan', 'isfinite'], cos: ['trig_reduce', 'sin_poly', 'cos_poly', 'nan', 'isfinite'],
   tan: ['trig_reduce', 'nan', 'isfinite'], asin: ['asin_poly', 'nan'], acos: ['asin_poly', 'nan'],
-  fmod: ['isnan', 'isfinite', 'nan'], to_f16: ['isnan'], tanh: ['isnan'], log: ['nan', 'inf'], imod: ['irem'], pow: ['nan', 'inf'],
+  fmod: ['isnan', 'isfinite', 'nan'], to_f16: ['isnan'], log: ['nan', 'inf'], imod: ['irem'], pow: ['nan', 'inf'],
 };
 
 /** The compute type of a stored dtype, or undefined when the WebGPU backend cannot hold it yet. */

@@ -30,9 +30,10 @@ const unaryF32: Record<string, MapFn> = {
   Asin: (b, [x]) => `${b.use('asin')}(${x})`, Acos: (b, [x]) => `${b.use('acos')}(${x})`, Atan: (b, [x]) => `${b.use('atan')}(${x})`,
 };
 const zero = (t: string): string => (t === 'f32' ? '0.0' : t === 'i32' ? '0i' : '0u');
+/** Relu as the reference has it, x > 0 ? x : 0: NaN gives 0 whatever the driver's max does with it. */
+export const reluExpr = (x: string, t: 'f32' | 'i32' | 'u32'): string => `select(${zero(t)}, ${x}, ${x} > ${zero(t)})`;
 const numeric: Record<string, MapFn> = {
-  // x > 0 ? x : 0, as the reference: NaN gives 0 whatever the driver's max does with it.
-  Relu: (_, [x], _a, t) => `select(${zero(t)}, ${x}, ${x} > ${zero(t)})`, Neg: (_, [x]) => `(-${x})`, Abs: (_, [x]) => `abs(${x})`,
+  Relu: (_, [x], _a, t) => reluExpr(x!, t), Neg: (_, [x]) => `(-${x})`, Abs: (_, [x]) => `abs(${x})`,
   Sign: (_, [x]) => `sign(${x})`,
   Add: (_, [a, b]) => `(${a} + ${b})`, Sub: (_, [a, b]) => `(${a} - ${b})`, Mul: (_, [a, b]) => `(${a} * ${b})`,
   Div: (_, [a, b]) => `(${a} / ${b})`,

@@ -20,6 +20,7 @@ import { NR, PANEL_LAYOUT } from '../../wasm/pack.js';
 import { type KernelContext, type KernelDispatch, registerKernel } from '../kernel.js';
 import { type ShaderBuilder, type TensorVar, f32Literal, factor } from '../wgsl.js';
 import { broadcastOffset, coords, trivialBroadcast } from './indexing.js';
+import { reluExpr } from './elementwise.js';
 
 /** Workgroup tile: TM x TN results per workgroup (each invocation 4 x 4), K in slabs of TK. */
 export interface MatmulTile {
@@ -224,7 +225,7 @@ function epilogue(b: ShaderBuilder, p: MatmulProblem): string[] {
     const c = b.load(b.tensor(p.c), terms.join(' + ') || '0u');
     lines.push(`v = v + ${p.beta === 1 ? c : `${f32Literal(p.beta)} * ${c}`};`);
   }
-  if (p.activation === 'relu') lines.push('v = max(v, 0.0);');
+  if (p.activation === 'relu') lines.push(`v = ${reluExpr('v', 'f32')};`);
   else if (p.activation !== 'none') lines.push(`v = ${b.use(p.activation)}(v);`);
   if (p.residual) {
     const r = b.tensor(p.residual);
